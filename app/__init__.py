@@ -1,0 +1,1 @@
+"""StuckFunds: case advice for consumers whose withdrawal is stuck on an online platform."""

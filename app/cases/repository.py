@@ -1,0 +1,45 @@
+"""Cases, SQL: every query the case use cases need, and nothing else."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from app.db.models import Case, CaseEvent
+
+
+def get_case(session: Session, *, client_id: uuid.UUID, case_id: uuid.UUID,
+             lock: bool = False) -> Case | None:
+    """A client's case; `lock` takes the row lock that serializes appends (PostgreSQL)."""
+    query = select(Case).where(Case.id == case_id, Case.client_id == client_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalars(query).first()
+
+
+def list_events(session: Session, *, case_id: uuid.UUID) -> Sequence[CaseEvent]:
+    return session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)
+                           .order_by(CaseEvent.seq)).all()
+
+
+def list_cases(session: Session, *, client_id: uuid.UUID, limit: int,
+               after: tuple[datetime, uuid.UUID] | None, status: str | None,
+               risk_level: str | None) -> Sequence[Case]:
+    """Newest first, keyset-paginated on (created_at, id) so pages stay stable under inserts."""
+    query = select(Case).where(Case.client_id == client_id)
+    if status:
+        query = query.where(Case.status == status)
+    if risk_level:
+        query = query.where(Case.risk_level == risk_level)
+    if after:
+        created_at, case_id = after
+        query = query.where(or_(Case.created_at < created_at,
+                                and_(Case.created_at == created_at, Case.id < case_id)))
+    return session.scalars(query.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)).all()
+
+
+def get_event(session: Session, *, case_id: uuid.UUID, seq: int) -> CaseEvent | None:
+    return session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id,
+                                                   CaseEvent.seq == seq)).first()

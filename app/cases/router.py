@@ -1,0 +1,147 @@
+"""Cases, HTTP edge: parse, call one service function, shape the response."""
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+from pydantic import AwareDatetime
+
+from app.auth.dependencies import CurrentCaller
+from app.cases import repository, service
+from app.cases.event_data import CaseEventCreate
+from app.cases.intake import CaseCreate
+from app.cases.present import present_evaluation
+from app.cases.schemas import (
+    CasePage, CaseRead, CaseSummary, EvaluationRead, EventAppended, EventPage, EventRead, WhatIf,
+)
+from app.db.models import Case
+from app.db.session import ReadSession, WriteSession
+from app.deps import CurrentRuleset, Locale, Now, RawBody
+from app.evaluation.catalogue import DEFAULT_LOCALE
+from app.evaluation.model import RISK_LEVELS, STATUSES
+from app.problems import NotFound, problem_responses
+
+router = APIRouter(prefix="/v1", tags=["cases"])
+StatusName = Literal[STATUSES]  # type: ignore[valid-type]
+RiskName = Literal[RISK_LEVELS]  # type: ignore[valid-type]
+
+
+def _etag(case: Case) -> str:
+    return f'"{case.id.hex}.{case.version}"'
+
+
+def _case_read(case: Case, evaluation: dict, ruleset: CurrentRuleset, locale: str) -> CaseRead:
+    return CaseRead(
+        id=case.id, external_ref=case.external_ref,
+        platform={"name": case.platform_name, "kind": case.platform_kind,
+                  "licensed": case.platform_licensed, "app_source": case.app_source},
+        amount=f"{case.amount:.2f}", currency=case.currency,
+        withdrawal_requested_at=case.withdrawal_requested_at, province=case.province,
+        locale=case.locale, created_at=case.created_at, updated_at=case.updated_at,
+        version=case.version, last_seq=case.last_seq,
+        status=evaluation["status"], risk_level=evaluation["risk_level"], track=evaluation["track"],
+        escalation_level=evaluation["escalation_level"],
+        next_transition_at=evaluation["next_transition_at"],
+        evaluation=present_evaluation(evaluation, ruleset.ruleset, locale),
+    )
+
+
+def _load(session, caller, case_id: uuid.UUID) -> Case:
+    case = repository.get_case(session, client_id=caller.client_id, case_id=case_id)
+    if case is None:
+        # Another client's case is indistinguishable from a missing one.
+        raise NotFound("No such case.")
+    return case
+
+
+@router.post("/cases", status_code=201, response_model=CaseRead,
+             responses=problem_responses(401, 409, 422))
+def open_case(body: CaseCreate, caller: CurrentCaller, session: WriteSession,
+              ruleset: CurrentRuleset, now: Now, locale: Locale, response: Response) -> CaseRead:
+    """Open a case from the intake; answers with the case and its first evaluation."""
+    case = service.open_case(session=session, client_id=caller.client_id, case_in=body,
+                             ruleset=ruleset, now=now)
+    response.headers["Location"] = f"/v1/cases/{case.id}"
+    response.headers["ETag"] = _etag(case)
+    return _case_read(case, case.evaluation, ruleset, locale or body.locale or DEFAULT_LOCALE)
+
+
+@router.get("/cases", response_model=CasePage, responses=problem_responses(401, 422))
+def list_cases(caller: CurrentCaller, session: ReadSession,
+               limit: Annotated[int, Query(ge=1, le=100)] = 20,
+               cursor: Annotated[str | None, Query(max_length=200)] = None,
+               status: StatusName | None = None, risk_level: RiskName | None = None) -> CasePage:
+    """The caller's cases, newest first, filtered by status or risk."""
+    after = service.decode_cursor(cursor) if cursor else None
+    cases = repository.list_cases(session, client_id=caller.client_id, limit=limit + 1,
+                                  after=after, status=status, risk_level=risk_level)
+    page = list(cases[:limit])
+    items = [CaseSummary.model_validate({**_summary(c)}) for c in page]
+    return CasePage(items=items, next_cursor=service.encode_cursor(page[-1]) if len(cases) > limit else None)
+
+
+def _summary(case: Case) -> dict:
+    return {c: getattr(case, c) for c in CaseSummary.model_fields if c != "amount"} | {
+        "amount": f"{case.amount:.2f}"}
+
+
+@router.get("/cases/{case_id}", response_model=CaseRead, responses=problem_responses(401, 404, 422))
+def get_case(case_id: uuid.UUID, caller: CurrentCaller, session: ReadSession,
+             ruleset: CurrentRuleset, now: Now, locale: Locale, response: Response,
+             as_of: Annotated[AwareDatetime | None, Query(description="Preview another moment")] = None,
+             ) -> CaseRead:
+    """The case and its evaluation now, or at `as_of` (a preview; nothing is stored)."""
+    case = _load(session, caller, case_id)
+    evaluation = service.current_evaluation(session=session, case=case, ruleset=ruleset, now=now,
+                                            as_of=as_of)
+    response.headers["ETag"] = _etag(case)
+    return _case_read(case, evaluation, ruleset, locale or case.locale or DEFAULT_LOCALE)
+
+
+@router.post("/cases/{case_id}/events", status_code=201, response_model=EventAppended,
+             responses=problem_responses(401, 404, 422))
+def append_event(case_id: uuid.UUID, body: CaseEventCreate, raw: RawBody, caller: CurrentCaller,
+                 session: WriteSession, ruleset: CurrentRuleset, now: Now, locale: Locale,
+                 response: Response) -> EventAppended:
+    """Append an event to the case's log; answers with the stored event and the new evaluation."""
+    case, event, evaluation = service.append_event(
+        session=session, client_id=caller.client_id, case_id=case_id, event_in=body, raw=raw,
+        ruleset=ruleset, now=now)
+    response.headers["Location"] = f"/v1/cases/{case_id}/events/{event.seq}"
+    response.headers["ETag"] = _etag(case)
+    return EventAppended(
+        event=EventRead.model_validate(event),
+        evaluation=present_evaluation(evaluation.model_dump(mode="json"), ruleset.ruleset,
+                                      locale or case.locale or DEFAULT_LOCALE),
+    )
+
+
+@router.get("/cases/{case_id}/events", response_model=EventPage,
+            responses=problem_responses(401, 404, 422))
+def list_events(case_id: uuid.UUID, caller: CurrentCaller, session: ReadSession) -> EventPage:
+    """The case's timeline, in `seq` order."""
+    case = _load(session, caller, case_id)
+    return EventPage(items=[EventRead.model_validate(e)
+                            for e in repository.list_events(session, case_id=case.id)])
+
+
+@router.get("/cases/{case_id}/events/{seq}", response_model=EventRead,
+            responses=problem_responses(401, 404, 422))
+def get_event(case_id: uuid.UUID, seq: int, caller: CurrentCaller, session: ReadSession) -> EventRead:
+    """One event of the case's timeline."""
+    case = _load(session, caller, case_id)
+    event = repository.get_event(session, case_id=case.id, seq=seq)
+    if event is None:
+        raise NotFound("No such event.")
+    return EventRead.model_validate(event)
+
+
+@router.post("/evaluate", response_model=EvaluationRead, tags=["evaluation"],
+             responses=problem_responses(401, 422))
+def what_if(body: WhatIf, caller: CurrentCaller, ruleset: CurrentRuleset, now: Now,
+            locale: Locale) -> EvaluationRead:
+    """Evaluate an intake and events without storing anything."""
+    evaluation = service.what_if(case_in=body.case, events=body.events, as_of=body.as_of or now,
+                                 ruleset=ruleset)
+    return present_evaluation(evaluation.model_dump(mode="json"), ruleset.ruleset,
+                              locale or body.case.locale or DEFAULT_LOCALE)

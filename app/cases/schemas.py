@@ -1,0 +1,128 @@
+"""Response edge: what the API returns for cases, events and evaluations."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from app.cases.event_data import CaseEventCreate
+from app.cases.intake import CaseCreate
+from app.schemas import ReadSchema, Schema
+
+
+class BecauseRead(BaseModel):
+    rule: str = Field(description="The id of the rule that chose this")
+    events: list[int] = Field(description="The `seq` of the events the rule looked at")
+    sources: list[str] = Field(description="Guide sections and FACTS.md ids behind the rule")
+    reason: str = Field(description="Why, in the response language")
+
+
+class ActionRead(BaseModel):
+    action: str
+    priority: int
+    title: str
+    detail: str
+    guide_step: int | None
+    due_at: datetime | None
+    because: BecauseRead
+
+
+class DeadlineRead(BaseModel):
+    kind: str
+    due_at: datetime
+    lapsed: bool
+    because: BecauseRead
+
+
+class EvaluationRead(BaseModel):
+    status: str
+    escalation_level: int | None
+    risk_level: str
+    track: str
+    next_actions: list[ActionRead]
+    flags: list[str]
+    deadlines: list[DeadlineRead]
+    next_transition_at: datetime | None
+    rules_fired: list[str]
+    ruleset_version: str
+    ruleset_hash: str
+    as_of: datetime
+    locale: str
+
+
+class PlatformRead(BaseModel):
+    name: str
+    kind: str
+    licensed: bool | None
+    app_source: str | None
+
+
+class CaseRead(BaseModel):
+    id: uuid.UUID
+    external_ref: str | None
+    platform: PlatformRead
+    amount: str
+    currency: str
+    withdrawal_requested_at: datetime
+    province: str | None
+    locale: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    last_seq: int
+    status: str
+    risk_level: str
+    track: str
+    escalation_level: int | None
+    next_transition_at: datetime | None
+    evaluation: EvaluationRead
+
+
+class CaseSummary(ReadSchema):
+    id: uuid.UUID
+    external_ref: str | None
+    platform_name: str
+    amount: str
+    currency: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    last_seq: int
+    status: str
+    risk_level: str
+    track: str
+    escalation_level: int | None
+    next_transition_at: datetime | None
+
+
+class CasePage(BaseModel):
+    items: list[CaseSummary]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at the end")
+
+
+class EventRead(ReadSchema):
+    id: uuid.UUID
+    seq: int
+    type: str
+    occurred_at: datetime
+    recorded_at: datetime
+    data: dict[str, Any]
+    note: str | None
+
+
+class EventAppended(BaseModel):
+    event: EventRead
+    evaluation: EvaluationRead
+
+
+class EventPage(BaseModel):
+    items: list[EventRead]
+
+
+class WhatIf(Schema):
+    """A stateless evaluation: an intake, its events in order, and the moment to judge at."""
+
+    case: CaseCreate
+    events: list[CaseEventCreate] = Field(default_factory=list, max_length=2000)
+    as_of: AwareDatetime | None = Field(default=None, description="Defaults to now")

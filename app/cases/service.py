@@ -1,0 +1,140 @@
+"""Cases, use cases: open a case, append an event, read or preview its evaluation.
+
+Services flush and never commit: the request's session commits once, so the event, its
+`seq` and the case's projection land together or not at all.
+"""
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.cases import repository
+from app.cases.event_data import CaseEventCreate
+from app.cases.intake import CaseCreate
+from app.db.models import Case, CaseEvent
+from app.evaluation import CaseInput, CompiledRuleset, Evaluation, EventInput, evaluate
+from app.problems import Conflict, InvalidRequest, NotFound
+
+
+def case_input(case: Case) -> CaseInput:
+    return CaseInput(
+        platform_name=case.platform_name, platform_kind=case.platform_kind,
+        platform_licensed=case.platform_licensed, app_source=case.app_source,
+        amount=Decimal(case.amount), currency=case.currency,
+        withdrawal_requested_at=case.withdrawal_requested_at, province=case.province,
+    )
+
+
+def intake_input(case_in: CaseCreate) -> CaseInput:
+    p = case_in.platform
+    return CaseInput(
+        platform_name=p.name, platform_kind=p.kind, platform_licensed=p.licensed,
+        app_source=p.app_source, amount=case_in.amount, currency=case_in.currency,
+        withdrawal_requested_at=case_in.withdrawal_requested_at, province=case_in.province,
+    )
+
+
+def event_inputs(events: Sequence[CaseEvent]) -> list[EventInput]:
+    return [EventInput(seq=e.seq, type=e.type, occurred_at=e.occurred_at, data=e.data) for e in events]
+
+
+def _project(case: Case, evaluation: Evaluation) -> None:
+    case.status = evaluation.status
+    case.risk_level = evaluation.risk_level
+    case.track = evaluation.track
+    case.escalation_level = evaluation.escalation_level
+    case.ruleset_version = evaluation.ruleset_version
+    case.evaluated_at = evaluation.as_of
+    case.next_transition_at = evaluation.next_transition_at
+    case.evaluation = evaluation.model_dump(mode="json")
+
+
+def open_case(*, session: Session, client_id: uuid.UUID, case_in: CaseCreate,
+              ruleset: CompiledRuleset, now: datetime) -> Case:
+    """Store a new case with its first evaluation."""
+    p = case_in.platform
+    case = Case(
+        client_id=client_id, external_ref=case_in.external_ref,
+        platform_name=p.name, platform_kind=p.kind, platform_licensed=p.licensed,
+        app_source=p.app_source, amount=case_in.amount, currency=case_in.currency,
+        withdrawal_requested_at=case_in.withdrawal_requested_at, province=case_in.province,
+        locale=case_in.locale, intake=case_in.model_dump(mode="json"),
+        created_at=now, updated_at=now, version=1, last_seq=0,
+    )
+    _project(case, evaluate(intake_input(case_in), [], now, ruleset))
+    session.add(case)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"A case with external_ref {case_in.external_ref!r} already exists.",
+                       field="external_ref") from exc
+    return case
+
+
+def append_event(*, session: Session, client_id: uuid.UUID, case_id: uuid.UUID,
+                 event_in: CaseEventCreate, raw: dict[str, Any], ruleset: CompiledRuleset,
+                 now: datetime) -> tuple[Case, CaseEvent, Evaluation]:
+    """Append one event under the case's lock, then re-evaluate and store the projection."""
+    case = repository.get_case(session, client_id=client_id, case_id=case_id, lock=True)
+    if case is None:
+        raise NotFound("No such case.")
+    event = CaseEvent(
+        case_id=case.id, seq=case.last_seq + 1, type=event_in.type,
+        occurred_at=event_in.occurred_at, recorded_at=now,
+        data=event_in.data.model_dump(mode="json", exclude_none=True),
+        note=event_in.note, raw=raw,
+    )
+    session.add(event)
+    case.last_seq = event.seq
+    case.version += 1
+    case.updated_at = now
+    session.flush()
+    evaluation = evaluate(case_input(case), event_inputs(repository.list_events(session, case_id=case.id)),
+                          now, ruleset)
+    _project(case, evaluation)
+    session.flush()
+    return case, event, evaluation
+
+
+def current_evaluation(*, session: Session, case: Case, ruleset: CompiledRuleset, now: datetime,
+                       as_of: datetime | None = None) -> dict[str, Any]:
+    """The stored projection while it is still true, else a fresh evaluation (never stored here)."""
+    stale = case.next_transition_at is not None and case.next_transition_at <= now
+    moved = case.evaluation.get("ruleset_hash") != ruleset.ruleset.hash
+    if as_of is None and not stale and not moved:
+        return case.evaluation
+    events = event_inputs(repository.list_events(session, case_id=case.id))
+    return evaluate(case_input(case), events, as_of or now, ruleset).model_dump(mode="json")
+
+
+def what_if(*, case_in: CaseCreate, events: list[CaseEventCreate], as_of: datetime,
+            ruleset: CompiledRuleset) -> Evaluation:
+    """Evaluate an intake and events without storing anything; events get seq 1..n in order."""
+    inputs = [
+        EventInput(seq=i, type=e.type, occurred_at=e.occurred_at,
+                   data=e.data.model_dump(mode="json", exclude_none=True))
+        for i, e in enumerate(events, start=1)
+    ]
+    return evaluate(intake_input(case_in), inputs, as_of, ruleset)
+
+
+def encode_cursor(case: Case) -> str:
+    raw = json.dumps([case.created_at.isoformat(), str(case.id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created_at, case_id = json.loads(raw)
+        return datetime.fromisoformat(created_at), uuid.UUID(case_id)
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
+        raise InvalidRequest("The cursor is not one this API issued.", field="cursor") from exc

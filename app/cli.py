@@ -1,0 +1,124 @@
+"""Command line: serve the API, migrate the database, manage API clients, check the rules."""
+
+import json
+import sys
+from datetime import datetime, timezone
+from typing import Annotated
+
+import typer
+
+from app.settings import Settings
+
+cli = typer.Typer(help="StuckFunds: case advice for stuck withdrawals.", no_args_is_help=True,
+                  add_completion=False)
+clients_cli = typer.Typer(help="Manage API clients and their keys.", no_args_is_help=True)
+rules_cli = typer.Typer(help="Inspect and check the ruleset in rules/.", no_args_is_help=True)
+cli.add_typer(clients_cli, name="clients")
+cli.add_typer(rules_cli, name="rules")
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option("--database-url", envvar="STUCKFUNDS_DATABASE_URL",
+                 help="sqlite:///path.db (default: stuckfunds.db here) or postgresql+psycopg://..."),
+]
+
+
+def _settings(database_url: str | None) -> Settings:
+    return Settings(database_url=database_url) if database_url else Settings()
+
+
+@cli.command()
+def serve(
+    database_url: DatabaseUrl = None,
+    host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (PostgreSQL only)")] = 1,
+) -> None:
+    """Serve the HTTP API (an SQLite file is migrated automatically)."""
+    import uvicorn
+
+    from app.db.migrate import upgrade_to_head
+
+    settings = _settings(database_url)
+    if settings.is_sqlite and workers > 1:
+        typer.echo("error: SQLite serves from one process only; use --workers 1 or a "
+                   "PostgreSQL --database-url.", err=True)
+        raise typer.Exit(2)
+    if settings.is_sqlite:
+        upgrade_to_head(settings.database_url)
+    # Worker processes rebuild settings from the environment, so pass the URL that way.
+    import os
+
+    os.environ["STUCKFUNDS_DATABASE_URL"] = settings.database_url
+    typer.echo(f"StuckFunds on http://{host}:{port} ({_backend(settings)}); "
+               "create an API key with `stuckfunds clients create NAME`.", err=True)
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info", access_log=False)
+
+
+def _backend(settings: Settings) -> str:
+    return "SQLite " + settings.database_url.split("///", 1)[-1] if settings.is_sqlite else "PostgreSQL"
+
+
+@cli.command()
+def migrate(database_url: DatabaseUrl = None) -> None:
+    """Apply every pending migration to the database."""
+    from app.db.migrate import upgrade_to_head
+
+    settings = _settings(database_url)
+    upgrade_to_head(settings.database_url)
+    typer.echo(f"database is at the latest schema ({_backend(settings)})")
+
+
+@clients_cli.command("create")
+def clients_create(name: Annotated[str, typer.Argument(help="A name for the client app")],
+                   database_url: DatabaseUrl = None) -> None:
+    """Create an API client; its key is printed once, on the last line."""
+    from app.auth.service import create_client
+    from app.db.engine import make_engine, make_sessionmaker
+    from app.db.migrate import upgrade_to_head
+
+    settings = _settings(database_url)
+    if settings.is_sqlite:
+        upgrade_to_head(settings.database_url)
+    engine = make_engine(settings)
+    with make_sessionmaker(engine).begin() as session:
+        issued = create_client(session=session, name=name, now=datetime.now(timezone.utc))
+    engine.dispose()
+    typer.echo(f"client {issued.client_id} ({name}); key prefix {issued.prefix}")
+    typer.echo("the key below is shown only this once; store it now:")
+    typer.echo(issued.key)
+
+
+@cli.command()
+def openapi() -> None:
+    """Print the OpenAPI document (the committed contract is openapi/openapi.json)."""
+    from app.openapi_doc import openapi_document
+
+    sys.stdout.write(json.dumps(openapi_document(), indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+@rules_cli.command("check")
+def rules_check() -> None:
+    """Validate the rules and run every scenario beside them."""
+    from app.evaluation import RulesError, load_ruleset
+    from app.evaluation.scenarios import run_all_scenarios
+
+    settings = Settings()
+    try:
+        ruleset = load_ruleset(settings.rules_dir)
+    except RulesError as exc:
+        typer.echo(f"invalid: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"ruleset {ruleset.name} {ruleset.version} ({ruleset.hash[:12]}): "
+               f"{len(ruleset.rules)} rules valid")
+    failures, total = run_all_scenarios(settings.rules_dir, ruleset)
+    for failure in failures:
+        typer.echo(f"FAIL {failure}", err=True)
+    typer.echo(f"{total - len(failures)} passed, {len(failures)} failed")
+    if failures:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,1 @@
+"""Persistence: engine, sessions and ORM models (the only package that talks SQL)."""

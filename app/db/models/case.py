@@ -1,0 +1,74 @@
+"""Persistence: cases (with their evaluation projection) and their append-only event log."""
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db.base import Base
+
+
+class Case(Base):
+    __tablename__ = "case"
+    __table_args__ = (
+        UniqueConstraint("client_id", "external_ref"),
+        # The listing pages by (created_at, id) within one client, newest first.
+        Index("ix_case_client_created", "client_id", "created_at", "id"),
+        Index("ix_case_client_status", "client_id", "status"),
+        Index("ix_case_next_transition_at", "next_transition_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("api_client.id", ondelete="CASCADE"))
+    external_ref: Mapped[str | None] = mapped_column(String(200))
+
+    platform_name: Mapped[str] = mapped_column(String(200))
+    platform_kind: Mapped[str] = mapped_column(String(20))
+    platform_licensed: Mapped[bool | None]
+    app_source: Mapped[str | None] = mapped_column(String(20))
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    withdrawal_requested_at: Mapped[datetime]
+    province: Mapped[str | None] = mapped_column(String(50))
+    locale: Mapped[str | None] = mapped_column(String(10))
+    intake: Mapped[dict[str, Any]] = mapped_column(JSON)  # the request as received
+
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    # Bumped on every change; the ETag and If-Match are built from it.
+    version: Mapped[int] = mapped_column(default=1)
+    last_seq: Mapped[int] = mapped_column(default=0)
+
+    # Projection of the latest evaluation, written in the same transaction as the event.
+    status: Mapped[str] = mapped_column(String(30))
+    risk_level: Mapped[str] = mapped_column(String(10))
+    track: Mapped[str] = mapped_column(String(10))
+    escalation_level: Mapped[int | None]
+    ruleset_version: Mapped[str] = mapped_column(String(40))
+    evaluated_at: Mapped[datetime]
+    next_transition_at: Mapped[datetime | None]
+    evaluation: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    events: Mapped[list["CaseEvent"]] = relationship(
+        back_populates="case", lazy="raise", order_by="CaseEvent.seq"
+    )
+
+
+class CaseEvent(Base):
+    __tablename__ = "case_event"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))
+    seq: Mapped[int]
+    type: Mapped[str] = mapped_column(String(40))
+    occurred_at: Mapped[datetime]
+    recorded_at: Mapped[datetime]
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+    raw: Mapped[dict[str, Any]] = mapped_column(JSON)  # the payload as posted, for audits
+
+    case: Mapped[Case] = relationship(back_populates="events", lazy="raise")

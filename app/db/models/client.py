@@ -1,0 +1,34 @@
+"""Persistence: API clients (partner apps) and their hashed keys."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db.base import Base
+
+
+class ApiClient(Base):
+    __tablename__ = "api_client"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+    keys: Mapped[list["ApiKey"]] = relationship(back_populates="client", lazy="raise")
+
+
+class ApiKey(Base):
+    """Only a SHA-256 of the key is kept: keys are 256-bit random, so a slow hash adds nothing."""
+
+    __tablename__ = "api_key"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("api_client.id", ondelete="CASCADE"), index=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+    client: Mapped[ApiClient] = relationship(back_populates="keys", lazy="raise")

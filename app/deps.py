@@ -1,0 +1,35 @@
+"""Request edge: dependencies every feature shares (the ruleset, the clock, the language)."""
+
+from datetime import datetime, timezone
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from app.evaluation import CompiledRuleset
+from app.evaluation.catalogue import pick_locale
+
+
+def get_ruleset(request: Request) -> CompiledRuleset:
+    return request.app.state.ruleset
+
+
+def get_now() -> datetime:
+    """The wall clock, read once per request; tests replace it to move time."""
+    return datetime.now(timezone.utc)
+
+
+def get_locale(accept_language: Annotated[str | None, Header()] = None) -> str | None:
+    """zh-CN or en from Accept-Language; None when the client did not say (the case decides)."""
+    return pick_locale(accept_language) if accept_language else None
+
+
+async def get_raw_body(request: Request) -> dict:
+    """The JSON body exactly as posted, kept beside the parsed event for audits."""
+    body = await request.json()
+    return body if isinstance(body, dict) else {"body": body}
+
+
+CurrentRuleset = Annotated[CompiledRuleset, Depends(get_ruleset)]
+Now = Annotated[datetime, Depends(get_now)]
+Locale = Annotated[str | None, Depends(get_locale)]
+RawBody = Annotated[dict, Depends(get_raw_body)]

@@ -1,0 +1,82 @@
+"""Evaluation, texts: the action catalogue and labels, in zh-CN (default) and en."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+LOCALES = ("zh-CN", "en")
+DEFAULT_LOCALE = "zh-CN"
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    id: str
+    guide_step: int | None
+    track: str
+    sources: tuple[str, ...]
+    title: Mapping[str, str]
+    detail: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    actions: Mapping[str, ActionSpec]
+    flags: Mapping[str, Mapping[str, Any]]
+    statuses: Mapping[str, Mapping[str, str]]
+    risk_levels: Mapping[str, Mapping[str, str]]
+    guide_steps: Mapping[int, Mapping[str, str]]
+
+
+def load_catalogue(path: Path) -> Catalogue:
+    from app.evaluation.rulebook import RulesError  # the loader's error type, without a cycle
+
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        actions = {
+            action_id: ActionSpec(
+                id=action_id,
+                guide_step=spec.get("guide_step"),
+                track=spec["track"],
+                sources=tuple(spec.get("sources") or ()),
+                title=MappingProxyType(dict(spec["title"])),
+                detail=MappingProxyType(dict(spec["detail"])),
+            )
+            for action_id, spec in document["actions"].items()
+        }
+        for action in actions.values():
+            for locale in LOCALES:
+                if not action.title.get(locale) or not action.detail.get(locale):
+                    raise RulesError(f"{path}: action {action.id}: no {locale} text")
+        return Catalogue(
+            actions=MappingProxyType(actions),
+            flags=MappingProxyType(document.get("flags") or {}),
+            statuses=MappingProxyType(document.get("statuses") or {}),
+            risk_levels=MappingProxyType(document.get("risk_levels") or {}),
+            guide_steps=MappingProxyType({int(k): v for k, v in (document.get("guide_steps") or {}).items()}),
+        )
+    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
+        raise RulesError(f"{path}: not a valid catalogue: {exc!r}") from exc
+
+
+def pick_locale(accept_language: str | None) -> str:
+    """Choose zh-CN or en from an Accept-Language header, by its q-values."""
+    if not accept_language:
+        return DEFAULT_LOCALE
+    best, best_q = DEFAULT_LOCALE, -1.0
+    for part in accept_language.split(","):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        tag = tag.strip().lower()
+        locale = "en" if tag.startswith("en") else DEFAULT_LOCALE if tag.startswith("zh") else None
+        if locale and q > best_q:
+            best, best_q = locale, q
+    return best

@@ -1,0 +1,181 @@
+"""Evaluation, the pipeline: events → facts → clocks → flags → gate → status → actions.
+
+`evaluate` is a pure function of (case, events, as_of, ruleset): it reads no clock, no
+database and no settings, so the same inputs always give the same Evaluation. Each stage's
+rules are matched by durable-rules; this module only applies the declared outputs, with one
+conflict policy everywhere: the highest `priority` wins (the loader refuses ties).
+"""
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from app.evaluation.calendar import add_working_days
+from app.evaluation.engine import CompiledRuleset
+from app.evaluation.facts import FACTS, DerivedFacts, derive
+from app.evaluation.model import ActionAdvice, Because, CaseInput, Deadline, Evaluation, EventInput
+from app.evaluation.rulebook import Leaf, Rule, Ruleset
+
+DAY = timedelta(days=1)
+
+
+class EvaluationError(Exception):
+    """The ruleset produced no decision where one is required (a gap in the rules)."""
+
+
+def evaluate(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
+             ruleset: CompiledRuleset) -> Evaluation:
+    """Evaluate a case's event log as it stood at `as_of`."""
+    rs = ruleset.ruleset
+    derived = derive(case, events, as_of)
+    facts = dict(derived.values)
+    prov = {name: set(seqs) for name, seqs in derived.provenance.items()}
+
+    def because(rule: Rule) -> Because:
+        seqs: set[int] = set()
+        for fact in rule.facts_used():
+            seqs |= prov.get(fact, set())
+        return Because(rule=rule.id, events=sorted(seqs), sources=list(rule.sources))
+
+    by_id = {rule.id: rule for rule in rs.rules}
+    fired_all: list[str] = []
+
+    def fire(stage: str) -> list[Rule]:
+        fired = [by_id[rule_id] for rule_id in ruleset.fire(stage, facts)]
+        fired_all.extend(rule.id for rule in fired)
+        return fired
+
+    deadlines = _clocks(fire("clocks"), derived, as_of, rs, because)
+    for kind in rs.deadline_kinds:
+        facts[f"deadline_{kind}_open"] = False
+        facts[f"deadline_{kind}_lapsed"] = False
+    for deadline in deadlines:
+        facts[f"deadline_{deadline.kind}_{'lapsed' if deadline.lapsed else 'open'}"] = True
+        prov[f"deadline_{deadline.kind}_open"] = prov[f"deadline_{deadline.kind}_lapsed"] = \
+            set(deadline.because.events)
+    facts["open_deadline_count"] = sum(not d.lapsed for d in deadlines)
+
+    facts.update({flag: False for flag in rs.all_flags})
+    for rule in fire("flags"):
+        facts[rule.then["flag"]] = True
+        prov.setdefault(rule.then["flag"], set()).update(because(rule).events)
+    facts["hard_flag_count"] = sum(facts[f] for f in rs.hard_flags)
+    facts["soft_flag_count"] = sum(facts[f] for f in rs.soft_flags)
+    prov["hard_flag_count"] = set().union(*(prov.get(f, set()) for f in rs.hard_flags if facts[f]))
+    prov["soft_flag_count"] = set().union(*(prov.get(f, set()) for f in rs.soft_flags if facts[f]))
+
+    gate = fire("gate")
+    facts["track"] = _winner(gate, "track", "dispute")
+    facts["risk_level"] = _winner(gate, "risk", "low")
+    for output in ("track", "risk"):
+        for rule in _by_priority(gate, output)[:1]:
+            prov["track" if output == "track" else "risk_level"] = set(because(rule).events)
+
+    status_rules = fire("status")
+    if not status_rules:
+        raise EvaluationError("no status rule fired: the ruleset needs a default status rule")
+    status_rule = _by_priority(status_rules, "status")[0]
+    facts["status"] = status_rule.then["status"]
+    prov["status"] = set(because(status_rule).events)
+    level = rs.ladder[facts["status"]]
+    facts["escalation_level"] = -1 if level is None else level
+
+    due_by_kind = {d.kind: d.due_at for d in deadlines}
+    advice: dict[str, ActionAdvice] = {}
+    for rule in sorted(fire("actions"), key=lambda r: (-r.priority, r.id)):
+        action = rule.then["recommend"]
+        if action in advice:
+            continue
+        due = rule.then.get("due")
+        advice[action] = ActionAdvice(
+            action=action,
+            priority=rule.priority,
+            guide_step=rs.catalogue.actions[action].guide_step,
+            due_at=as_of if due == "now" else due_by_kind.get(due) if due else None,
+            because=because(rule),
+        )
+
+    return Evaluation(
+        status=facts["status"],
+        escalation_level=level,
+        risk_level=facts["risk_level"],
+        track=facts["track"],
+        next_actions=sorted(advice.values(), key=lambda a: (-a.priority, a.action)),
+        flags=[flag for flag in rs.all_flags if facts[flag]],
+        deadlines=deadlines,
+        next_transition_at=_next_transition(rs, derived, deadlines, as_of),
+        rules_fired=fired_all,
+        ruleset_version=rs.version,
+        ruleset_hash=rs.hash,
+        as_of=as_of,
+    )
+
+
+def _by_priority(rules: Iterable[Rule], output: str) -> list[Rule]:
+    return sorted((r for r in rules if output in r.then), key=lambda r: -r.priority)
+
+
+def _winner(rules: Iterable[Rule], output: str, default: str) -> str:
+    ranked = _by_priority(rules, output)
+    return ranked[0].then[output] if ranked else default
+
+
+def _clocks(fired: list[Rule], derived: DerivedFacts, as_of: datetime, rs: Ruleset,
+            because) -> list[Deadline]:
+    """Turn fired clock rules into dated deadlines; for one kind, the latest date wins."""
+    chosen: dict[str, Deadline] = {}
+    for rule in fired:
+        then = rule.then
+        anchor = derived.times.get(then["anchor"])
+        if anchor is None:
+            continue
+        due = anchor + DAY * float(then.get("offset_days", 0))
+        if then.get("offset_working_days"):
+            due = add_working_days(due, int(then["offset_working_days"]))
+        if then.get("paused_by_mediation"):
+            due += _paused(derived.pauses, anchor, due)
+        reason = because(rule)
+        anchor_seqs = derived.provenance.get(then["anchor"], frozenset())
+        reason = reason.model_copy(update={"events": sorted(set(reason.events) | anchor_seqs)})
+        deadline = Deadline(kind=then["deadline"], due_at=due, lapsed=due <= as_of, because=reason)
+        current = chosen.get(deadline.kind)
+        if current is None or deadline.due_at > current.due_at:
+            chosen[deadline.kind] = deadline
+    return sorted(chosen.values(), key=lambda d: (d.due_at, d.kind))
+
+
+def _paused(pauses: list[tuple[datetime, datetime]], start: datetime, due: datetime) -> timedelta:
+    """Mediation time inside a window does not count against it (FACTS B1.2)."""
+    total = timedelta(0)
+    for begin, end in sorted(pauses):
+        if end > start and begin < due + total:
+            total += min(end, due + total) - max(begin, start)
+    return total
+
+
+def _next_transition(rs: Ruleset, derived: DerivedFacts, deadlines: list[Deadline],
+                     as_of: datetime) -> datetime | None:
+    """The earliest later instant at which a date-based fact the rules test will change."""
+    candidates = set(derived.transitions) | {d.due_at for d in deadlines}
+    for rule in rs.rules:
+        for leaf in _leaves(rule):
+            spec = FACTS.get(leaf.fact)
+            if not spec or not spec.anchor or spec.anchor not in derived.times:
+                continue
+            if leaf.op not in ("gt", "gte", "lt", "lte", "eq", "ne"):
+                continue
+            days = float(leaf.value) + (1 if leaf.op in ("gt", "lte", "eq", "ne") else 0)
+            candidates.add(derived.times[spec.anchor] + DAY * days)
+            if leaf.op in ("eq", "ne"):
+                candidates.add(derived.times[spec.anchor] + DAY * float(leaf.value))
+    future = [c for c in candidates if c > as_of]
+    return min(future) if future else None
+
+
+def _leaves(rule: Rule) -> Iterable[Leaf]:
+    stack = [rule.when]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Leaf):
+            yield node
+        else:
+            stack.extend(node.items)

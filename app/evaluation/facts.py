@@ -1,0 +1,391 @@
+"""Evaluation, step 1: fold the event log into a few compact facts the rules decide on.
+
+This is bookkeeping only (counts, latest values, times): no thresholds and no decisions live
+here, so that a reader of `rules/` sees the whole policy. Facts are flat scalars because
+durable-rules matches JSON messages; a missing value is spelt "unknown", never null.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from app.evaluation.model import CaseInput, EventInput
+
+DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    type: type
+    doc: str
+    anchor: str | None = None  # for day counters: the time they count from
+
+
+FACTS: dict[str, FactSpec] = {}
+TIME_ANCHORS: dict[str, str] = {}
+
+
+def _fact(name: str, type_: type, doc: str, anchor: str | None = None) -> None:
+    FACTS[name] = FactSpec(type_, doc, anchor)
+
+
+def _anchor(name: str, doc: str) -> None:
+    TIME_ANCHORS[name] = doc
+
+
+# --- the vocabulary rules may use (validated at load) ---------------------------------------
+_fact("platform_kind", str, "intake platform kind")
+_fact("platform_licensed", str, "yes / no / unknown, from the intake or a later licence check")
+_fact("app_source", str, "where the app came from, or unknown")
+_fact("amount", float, "the amount stuck, in the case currency")
+_fact("event_count", int, "events in the log")
+
+_fact("notice_count", int, "notices seen")
+_fact("notice_kind", str, "kind of the latest notice, or none")
+_fact("notice_scope", str, "scope of the latest notice, or unknown")
+_fact("notice_has_end", bool, "the latest notice names an expected end")
+_fact("notice_has_reason", bool, "the latest notice gives a concrete reason")
+_fact("notice_changed_count", int, "notices edited or removed after publication")
+_fact("notice_screenshot_saved", bool, "a screenshot of the notice is kept")
+
+_fact("regulator_checked", bool, "the regulator's site was checked")
+_fact("regulator_confirms", bool, "the regulator's site has a related notice")
+_fact("peers_checked", bool, "other licensed platforms were checked")
+_fact("peers_affected", bool, "other platforms are affected too")
+_fact("license_checked", bool, "the licence was looked up")
+_fact("impersonates_licensed_firm", bool, "the platform copies a licensed firm")
+
+_fact("evidence_count", int, "evidence items kept")
+_fact("communications_saved", bool, "a recording, chat log or email is kept")
+_fact("transfer_records_saved", bool, "a transfer receipt is kept")
+
+_fact("support_contact_count", int, "contacts with the platform's support")
+_fact("details_refused_count", int, "contacts where support gave no details at all")
+_fact("explanation_conflicts_notice", bool, "support explained something other than the notice")
+_fact("explanation_kinds_seen", int, "distinct explanations support has given")
+_fact("promise_count", int, "dated promises (support or notice end)")
+_fact("open_promise", bool, "a dated promise is still in the future")
+_fact("broken_promise_count", int, "dated promises passed without full payout")
+_fact("latest_promise_in_writing", bool, "the latest promise was confirmed in writing")
+_fact("undated_excuse_count", int, "contacts with an excuse but no date")
+_fact("undated_excuse_after_broken_promise", bool, "an undated excuse came after a broken promise")
+_fact("urgency_stated", bool, "the user told the platform why the money is urgent")
+
+_fact("withdrawal_failed_count", int, "refused or failed withdrawals")
+_fact("withdrawal_partial_count", int, "partly paid withdrawals")
+_fact("funds_received_any", bool, "some money arrived")
+_fact("paid_in_full", bool, "the whole amount arrived")
+_fact("days_since_first_failure", int, "days since the first refused withdrawal (-1: none)",
+      anchor="first_failure_at")
+_fact("days_since_request", int, "days since the withdrawal was requested",
+      anchor="withdrawal_requested_at")
+
+_fact("fee_demanded_count", int, "demands for money to release the withdrawal")
+_fact("pay_to_personal_account", bool, "told to pay a personal account or a new one each time")
+_fact("pay_to_crypto_or_cash", bool, "told to pay in crypto or hand over cash")
+_fact("safe_account_requested", bool, "told to move money to a 'safe account'")
+_fact("credentials_requested", bool, "asked for codes, passwords or screen sharing")
+_fact("recovery_offer_count", int, "offers to recover the money")
+_fact("recovery_offer_for_fee", bool, "a recovery offer asks for money")
+_fact("refund_notice_suspicious", bool, "a 'refund' notice asks to join a group, scan or pay")
+_fact("agent_solicitation_count", int, "surrender agents who approached the user")
+_fact("agent_charges_or_coaches", bool, "an agent asks for a fee or coaches false claims")
+for _r in ("frozen", "login_blocked", "app_removed", "website_down", "support_unreachable"):
+    _fact(f"restriction_{_r}", bool, f"account or platform: {_r}")
+for _t in ("guaranteed_returns", "small_withdrawals_only", "recruited_by_stranger",
+           "installed_from_link", "needs_vpn", "betting_context", "pressure_or_secrecy",
+           "mass_blocking"):
+    _fact(f"trait_{_t}", bool, f"platform trait: {_t}")
+
+_fact("complaint_platform_filed", bool, "a formal complaint went to the firm")
+_fact("complaint_regulator_filed", bool, "a complaint went to the regulator or 12378")
+_fact("complaint_association_filed", bool, "a complaint went to the industry association")
+_fact("complaint_12315_filed", bool, "a complaint went to 12315")
+_fact("complaint_forwarded", bool, "the regulator forwarded the complaint to the firm")
+_fact("extension_notified", bool, "the firm announced an extension with a new date")
+_fact("decision_outcome", str, "none, upheld, partially_upheld or rejected")
+_fact("decision_incomplete", bool, "the decision lacks reasons or remedies")
+_fact("days_since_decision", int, "days since the firm's decision (-1: none)", anchor="decision_at")
+_fact("mediation_active", bool, "industry mediation is under way")
+_fact("mediation_failed", bool, "mediation ended without settlement")
+_fact("mediation_settled", bool, "mediation ended with a settlement")
+_fact("lawyer_consulted", bool, "a lawyer was consulted")
+_fact("lawsuit_filed", bool, "a suit was filed")
+_fact("police_report_filed", bool, "the police have a report")
+_fact("case_closed", bool, "the user closed the case")
+
+_anchor("first_failure_at", "the first refused withdrawal")
+_anchor("withdrawal_requested_at", "the intake's withdrawal request")
+_anchor("latest_promise_at", "the date of the latest outstanding promise")
+_anchor("notice_end_at", "the latest notice's expected end")
+_anchor("platform_complaint_at", "the latest complaint to the firm (new material restarts it)")
+_anchor("regulator_complaint_at", "the latest complaint to the regulator or 12378")
+_anchor("decision_at", "the firm's decision")
+_anchor("harm_known_at", "when the user knew of the harm (first refusal, else the request)")
+
+
+@dataclass
+class DerivedFacts:
+    values: dict[str, Any]
+    provenance: dict[str, frozenset[int]]
+    times: dict[str, datetime]
+    pauses: list[tuple[datetime, datetime]]  # mediation intervals, clipped to as_of
+    # Instants after as_of at which a fact changes by time alone (a promise lapsing).
+    transitions: set[datetime] = field(default_factory=set)
+
+
+class _Acc:
+    """Mutable scratchpad for one fold; only `derive` uses it."""
+
+    def __init__(self) -> None:
+        self.v: dict[str, Any] = {}
+        self.prov: dict[str, set[int]] = {}
+        self.times: dict[str, datetime] = {}
+
+    def set(self, name: str, value: Any, seq: int | None = None) -> None:
+        self.v[name] = value
+        if seq is not None:
+            self.prov.setdefault(name, set()).add(seq)
+
+    def add(self, name: str, seq: int, by: int = 1) -> None:
+        self.set(name, self.v.get(name, 0) + by, seq)
+
+
+def _defaults(case: CaseInput) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, spec in FACTS.items():
+        values[name] = {bool: False, int: 0, float: 0.0, str: "unknown"}[spec.type]
+    values.update(
+        platform_kind=case.platform_kind,
+        platform_licensed={True: "yes", False: "no", None: "unknown"}[case.platform_licensed],
+        app_source=case.app_source or "unknown",
+        amount=float(case.amount),
+        notice_kind="none",
+        decision_outcome="none",
+        days_since_first_failure=-1,
+        days_since_decision=-1,
+        latest_promise_in_writing=False,
+    )
+    return values
+
+
+_NOTICE_AS_EXPLANATION = {
+    "channel_maintenance": "channel_maintenance",
+    "risk_review": "risk_review",
+    "system_upgrade": "system_fault",
+}
+_EXPLANATIONS = {"channel_maintenance", "risk_review", "system_fault"}
+_DESTINATION_FACT = {
+    "personal_account": "pay_to_personal_account",
+    "crypto_wallet": "pay_to_crypto_or_cash",
+    "cash_handover": "pay_to_crypto_or_cash",
+    "safe_account": "safe_account_requested",
+}
+_REGULATOR = {"nfra_branch", "hotline_12378"}
+
+
+def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> DerivedFacts:
+    """Fold the events that had happened by `as_of` into facts, their sources and times."""
+    acc = _Acc()
+    acc.v = _defaults(case)
+    acc.times["withdrawal_requested_at"] = case.withdrawal_requested_at
+    seen = sorted((e for e in events if e.occurred_at <= as_of), key=lambda e: (e.occurred_at, e.seq))
+    acc.set("event_count", len(seen))
+
+    promises: list[tuple[datetime, datetime, int, bool]] = []  # (made, due, seq, in_writing)
+    excuses: list[tuple[datetime, int]] = []
+    explanations: set[str] = set()
+    notice_explanation: str | None = None
+    received = Decimal(0)
+    paid_in_full_at: datetime | None = None
+    pauses: list[tuple[datetime, datetime]] = []
+    mediation_start: datetime | None = None
+
+    for e in seen:
+        d, s, t = e.data, e.seq, e.occurred_at
+        if e.type == "notice_posted":
+            acc.add("notice_count", s)
+            acc.set("notice_kind", d["notice_kind"], s)
+            acc.set("notice_scope", d.get("scope") or "unknown", s)
+            acc.set("notice_has_end", d.get("expected_end_at") is not None, s)
+            acc.set("notice_has_reason", bool(d.get("reason")), s)
+            notice_explanation = _NOTICE_AS_EXPLANATION.get(d["notice_kind"])
+            if d.get("expected_end_at") is not None:
+                end = _dt(d["expected_end_at"])
+                acc.times["notice_end_at"] = end
+                promises.append((t, end, s, True))
+        elif e.type == "notice_changed":
+            acc.add("notice_changed_count", s)
+        elif e.type == "regulator_checked":
+            acc.set("regulator_checked", True, s)
+            acc.set("regulator_confirms", bool(d["found_related_notice"]), s)
+        elif e.type == "peers_checked":
+            acc.set("peers_checked", True, s)
+            acc.set("peers_affected", bool(d["peers_affected"]), s)
+        elif e.type == "license_checked":
+            acc.set("license_checked", True, s)
+            acc.set("platform_licensed", "yes" if d["licensed"] else "no", s)
+            if d.get("impersonates_licensed_firm"):
+                acc.set("impersonates_licensed_firm", True, s)
+        elif e.type == "evidence_saved":
+            acc.add("evidence_count", s)
+            kind = d["kind"]
+            if kind == "notice_screenshot":
+                acc.set("notice_screenshot_saved", True, s)
+            elif kind in ("call_recording", "chat_log", "email"):
+                acc.set("communications_saved", True, s)
+            elif kind == "transfer_receipt":
+                acc.set("transfer_records_saved", True, s)
+        elif e.type == "support_contacted":
+            acc.add("support_contact_count", s)
+            if d.get("recorded"):
+                acc.set("communications_saved", True, s)
+            explanation = d.get("explanation_kind")
+            details = d.get("details_given") or {}
+            if explanation == "none" or (details and not any(details.values())):
+                acc.add("details_refused_count", s)
+            if explanation in _EXPLANATIONS:
+                explanations.add(explanation)
+                acc.set("explanation_kinds_seen", len(explanations), s)
+                if notice_explanation and explanation != notice_explanation:
+                    acc.set("explanation_conflicts_notice", True, s)
+            if d.get("promised_resolution_at") is not None:
+                promises.append((t, _dt(d["promised_resolution_at"]), s, bool(d.get("in_writing"))))
+            elif explanation not in (None, "none"):
+                acc.add("undated_excuse_count", s)
+                excuses.append((t, s))
+        elif e.type == "urgency_stated":
+            acc.set("urgency_stated", True, s)
+        elif e.type == "withdrawal_attempted":
+            if d["result"] == "failed":
+                acc.add("withdrawal_failed_count", s)
+                if "first_failure_at" not in acc.times:
+                    acc.times["first_failure_at"] = t
+                    acc.prov["days_since_first_failure"] = {s}
+            elif d["result"] == "partial":
+                acc.add("withdrawal_partial_count", s)
+        elif e.type == "funds_received":
+            received += Decimal(str(d["amount"]))
+            acc.set("funds_received_any", True, s)
+            if (d.get("full") or received >= case.amount) and paid_in_full_at is None:
+                acc.set("paid_in_full", True, s)
+                paid_in_full_at = t
+        elif e.type == "fee_demanded":
+            acc.add("fee_demanded_count", s)
+        elif e.type == "payment_instruction_received":
+            acc.set(_DESTINATION_FACT[d["destination"]], True, s)
+            if d.get("account_changes_each_time"):
+                acc.set("pay_to_personal_account", True, s)
+        elif e.type == "credentials_requested":
+            acc.set("credentials_requested", True, s)
+        elif e.type == "recovery_offer_received":
+            acc.add("recovery_offer_count", s)
+            if d["fee_requested"]:
+                acc.set("recovery_offer_for_fee", True, s)
+        elif e.type == "refund_notice_received":
+            if d.get("asks_group_or_fee"):
+                acc.set("refund_notice_suspicious", True, s)
+        elif e.type == "agent_solicitation":
+            acc.add("agent_solicitation_count", s)
+            if d["fee_requested"] or d.get("coaching_false_claims"):
+                acc.set("agent_charges_or_coaches", True, s)
+        elif e.type == "account_restricted":
+            acc.set(f"restriction_{d['restriction']}", True, s)
+        elif e.type == "platform_trait_observed":
+            acc.set(f"trait_{d['trait']}", True, s)
+        elif e.type == "complaint_filed":
+            authority = d["authority"]
+            if authority == "platform":
+                acc.set("complaint_platform_filed", True, s)
+                acc.times["platform_complaint_at"] = t
+                acc.prov["platform_complaint_at"] = {s}
+            elif authority in _REGULATOR:
+                acc.set("complaint_regulator_filed", True, s)
+                acc.times["regulator_complaint_at"] = t
+                acc.prov["regulator_complaint_at"] = {s}
+            elif authority == "insurance_association":
+                acc.set("complaint_association_filed", True, s)
+            elif authority == "consumer_12315":
+                acc.set("complaint_12315_filed", True, s)
+        elif e.type == "complaint_forwarded":
+            acc.set("complaint_forwarded", True, s)
+            # Forwarding hands the complaint to the firm: its decision clock starts here.
+            acc.times["platform_complaint_at"] = t
+            acc.prov["platform_complaint_at"] = {s}
+        elif e.type == "extension_notified":
+            acc.set("extension_notified", True, s)
+            acc.times["extension_due_at"] = _dt(d["new_deadline_at"])
+        elif e.type == "decision_received":
+            acc.set("decision_outcome", d["outcome"], s)
+            acc.set("decision_incomplete",
+                    d.get("reasons_given") is False or d.get("remedies_listed") is False, s)
+            acc.times["decision_at"] = t
+            acc.prov["days_since_decision"] = {s}
+        elif e.type == "mediation_started":
+            acc.set("mediation_active", True, s)
+            mediation_start = t
+        elif e.type == "mediation_ended":
+            acc.set("mediation_active", False, s)
+            acc.set("mediation_settled" if d["settled"] else "mediation_failed", True, s)
+            if mediation_start is not None:
+                pauses.append((mediation_start, t))
+                mediation_start = None
+        elif e.type == "lawyer_consulted":
+            acc.set("lawyer_consulted", True, s)
+        elif e.type == "lawsuit_filed":
+            acc.set("lawsuit_filed", True, s)
+        elif e.type == "police_report_filed":
+            acc.set("police_report_filed", True, s)
+        elif e.type == "case_closed":
+            acc.set("case_closed", True, s)
+    if mediation_start is not None:
+        pauses.append((mediation_start, as_of))
+
+    transitions = _fold_promises(acc, promises, excuses, paid_in_full_at, as_of)
+    acc.times["harm_known_at"] = acc.times.get("first_failure_at", case.withdrawal_requested_at)
+    for name, spec in FACTS.items():
+        if spec.anchor and spec.anchor in acc.times:
+            acc.v[name] = (as_of - acc.times[spec.anchor]) // DAY
+    return DerivedFacts(
+        values=acc.v,
+        provenance={k: frozenset(v) for k, v in acc.prov.items()},
+        times=acc.times,
+        pauses=pauses,
+        transitions=transitions,
+    )
+
+
+def _fold_promises(acc: _Acc, promises, excuses, paid_in_full_at, as_of) -> set[datetime]:
+    """A promise replaced before it fell due is not broken; one that passes unpaid is."""
+    transitions: set[datetime] = set()
+    promises.sort(key=lambda p: (p[0], p[2]))
+    broken_dues: list[datetime] = []
+    for i, (_made, due, seq, _writing) in enumerate(promises):
+        acc.add("promise_count", seq)
+        replaced_at = promises[i + 1][0] if i + 1 < len(promises) else None
+        if replaced_at is not None and replaced_at < due:
+            continue
+        paid_by_due = paid_in_full_at is not None and paid_in_full_at <= due
+        if due <= as_of and not paid_by_due:
+            acc.add("broken_promise_count", seq)
+            broken_dues.append(due)
+        elif due > as_of:
+            transitions.add(due)
+    if promises:
+        _made, due, seq, writing = promises[-1]
+        acc.times["latest_promise_at"] = due
+        acc.prov["latest_promise_at"] = {seq}
+        acc.set("latest_promise_in_writing", writing, seq)
+        acc.set("open_promise", due > as_of and paid_in_full_at is None, seq)
+    if broken_dues:
+        first_broken = min(broken_dues)
+        for made, seq in excuses:
+            if made > first_broken:
+                acc.set("undated_excuse_after_broken_promise", True, seq)
+    return transitions
+
+
+def _dt(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)

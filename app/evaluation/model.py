@@ -1,0 +1,80 @@
+"""Evaluation: the evaluator's inputs (case facts, event log) and its output, free of HTTP and SQL."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Track = Literal["dispute", "fraud"]
+RiskLevel = Literal["low", "medium", "high", "critical"]
+STATUSES = (
+    "new", "verifying", "negotiating", "awaiting_platform", "overdue", "escalated_regulator",
+    "mediation", "escalated_legal", "fraud_suspected", "reported_to_police", "resolved", "closed",
+)
+RISK_LEVELS = ("low", "medium", "high", "critical")
+TRACKS = ("dispute", "fraud")
+
+
+@dataclass(frozen=True)
+class CaseInput:
+    """What the intake said about the case; the evaluator never sees ids or clients."""
+
+    platform_name: str
+    platform_kind: str
+    platform_licensed: bool | None
+    app_source: str | None
+    amount: Decimal
+    currency: str
+    withdrawal_requested_at: datetime
+    province: str | None = None
+
+
+@dataclass(frozen=True)
+class EventInput:
+    seq: int
+    type: str
+    occurred_at: datetime
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Because(_Out):
+    rule: str
+    events: list[int]
+    sources: list[str]
+
+
+class ActionAdvice(_Out):
+    action: str
+    priority: int
+    guide_step: int | None
+    due_at: datetime | None
+    because: Because
+
+
+class Deadline(_Out):
+    kind: str
+    due_at: datetime
+    lapsed: bool
+    because: Because
+
+
+class Evaluation(_Out):
+    status: str
+    escalation_level: int | None
+    risk_level: RiskLevel
+    track: Track
+    next_actions: list[ActionAdvice]
+    flags: list[str]
+    deadlines: list[Deadline]
+    next_transition_at: datetime | None
+    rules_fired: list[str]
+    ruleset_version: str
+    ruleset_hash: str
+    as_of: datetime

@@ -1,0 +1,306 @@
+"""Evaluation, loading: read `rules/`, validate it, and parse it into frozen typed objects.
+
+Every problem is reported with the file and the rule it is in, at start-up and by
+`stuckfunds rules check`, so a bad rule never reaches a running service.
+"""
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import jsonschema
+import yaml
+
+from app.evaluation.catalogue import Catalogue, load_catalogue
+from app.evaluation.facts import FACTS, TIME_ANCHORS
+from app.evaluation.model import RISK_LEVELS, STATUSES
+
+STAGES = ("clocks", "flags", "gate", "status", "actions")
+# Outputs a stage may set, and the facts it adds for the stages after it.
+STAGE_OUTPUTS = {
+    "clocks": {"deadline", "anchor", "offset_days", "offset_working_days", "paused_by_mediation"},
+    "flags": {"flag"},
+    "gate": {"track", "risk", "priority"},
+    "status": {"status", "priority"},
+    "actions": {"recommend", "priority", "due"},
+}
+REQUIRED_OUTPUTS = {
+    "clocks": {"deadline", "anchor"},
+    "flags": {"flag"},
+    "gate": {"priority"},
+    "status": {"status", "priority"},
+    "actions": {"recommend", "priority"},
+}
+_SCHEMAS = Path(__file__).resolve().parent.parent.parent / "rules" / "schema"
+_POLICY_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+class RulesError(Exception):
+    """The rules on disk are not a valid ruleset; the message names the file and rule."""
+
+
+@dataclass(frozen=True)
+class Leaf:
+    fact: str
+    op: str  # eq ne gt gte lt lte in
+    value: Any
+
+
+@dataclass(frozen=True)
+class Group:
+    op: str  # all | any
+    items: tuple["Leaf | Group", ...]
+
+
+Condition = Leaf | Group
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    stage: str
+    file: str
+    description: str
+    sources: tuple[str, ...]
+    when: Condition
+    then: Mapping[str, Any]
+    explain: Mapping[str, str]
+
+    @property
+    def priority(self) -> int:
+        return int(self.then.get("priority", 0))
+
+    def facts_used(self) -> tuple[str, ...]:
+        out: list[str] = []
+
+        def walk(c: Condition) -> None:
+            if isinstance(c, Leaf):
+                out.append(c.fact)
+            else:
+                for item in c.items:
+                    walk(item)
+
+        walk(self.when)
+        return tuple(dict.fromkeys(out))
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    name: str
+    version: str
+    hash: str
+    parameters: Mapping[str, float]
+    ladder: Mapping[str, int | None]
+    hard_flags: tuple[str, ...]
+    soft_flags: tuple[str, ...]
+    warning_flags: tuple[str, ...]
+    rules: tuple[Rule, ...]
+    catalogue: Catalogue
+    deadline_kinds: tuple[str, ...] = field(default=())
+
+    def stage(self, name: str) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if r.stage == name)
+
+    @property
+    def all_flags(self) -> tuple[str, ...]:
+        return self.hard_flags + self.soft_flags + self.warning_flags
+
+    def facts_for(self, stage: str) -> dict[str, type]:
+        """The facts a rule of `stage` may test: derived ones plus earlier stages' outputs."""
+        known: dict[str, type] = {name: spec.type for name, spec in FACTS.items()}
+        index = STAGES.index(stage)
+        if index > 0:
+            for kind in self.deadline_kinds:
+                known[f"deadline_{kind}_open"] = bool
+                known[f"deadline_{kind}_lapsed"] = bool
+            known["open_deadline_count"] = int
+        if index > 1:
+            known.update({flag: bool for flag in self.all_flags})
+            known["hard_flag_count"] = int
+            known["soft_flag_count"] = int
+        if index > 2:
+            known["track"] = str
+            known["risk_level"] = str
+        if index > 3:
+            known["status"] = str
+            known["escalation_level"] = int
+        return known
+
+
+def load_ruleset(rules_dir: Path) -> Ruleset:
+    """Load, validate and parse every policy file under `rules_dir`."""
+    rules_dir = Path(rules_dir)
+    manifest_path = rules_dir / "ruleset.yaml"
+    manifest = _read(manifest_path)
+    _validate(manifest, "ruleset.schema.json", manifest_path)
+    parameters = {k: v["value"] for k, v in manifest["parameters"].items()}
+    catalogue = load_catalogue(rules_dir / "catalogue" / "actions.yaml")
+
+    rules: list[Rule] = []
+    for path in sorted(rules_dir.glob("*/*.yaml")):
+        if path.parent.name in ("catalogue", "scenarios", "calendar", "schema"):
+            continue
+        document = _read(path)
+        _validate(document, "rule-file.schema.json", path)
+        rel = str(path.relative_to(rules_dir))
+        for raw in document["rules"]:
+            rules.append(_parse_rule(raw, document["stage"], rel, parameters))
+
+    flags = manifest["flags"]
+    deadline_kinds = tuple(sorted({r.then["deadline"] for r in rules if r.stage == "clocks"}))
+    ruleset = Ruleset(
+        name=manifest["name"],
+        version=manifest["version"],
+        hash=content_hash(rules_dir),
+        parameters=MappingProxyType(parameters),
+        ladder=MappingProxyType(dict(manifest["ladder"])),
+        hard_flags=tuple(flags["hard"]),
+        soft_flags=tuple(flags["soft"]),
+        warning_flags=tuple(flags["warnings"]),
+        rules=tuple(sorted(rules, key=lambda r: (STAGES.index(r.stage), r.id))),
+        catalogue=catalogue,
+        deadline_kinds=deadline_kinds,
+    )
+    _check_semantics(ruleset)
+    return ruleset
+
+
+def content_hash(rules_dir: Path) -> str:
+    """SHA-256 over every policy file (not scenarios or notes), so any edit changes it."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(rules_dir).rglob("*")):
+        rel = path.relative_to(rules_dir)
+        if not path.is_file() or rel.parts[0] == "scenarios" or path.suffix not in _POLICY_SUFFIXES:
+            continue
+        digest.update(str(rel).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            document = yaml.safe_load(fh)
+    except FileNotFoundError as exc:
+        raise RulesError(f"{path}: missing") from exc
+    except yaml.YAMLError as exc:
+        raise RulesError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(document, dict):
+        raise RulesError(f"{path}: expected a mapping at the top level")
+    return document
+
+
+def _validate(document: Any, schema_name: str, path: Path) -> None:
+    schema = json.loads((_SCHEMAS / schema_name).read_text(encoding="utf-8"))
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(document),
+                    key=lambda e: list(e.absolute_path))
+    if errors:
+        error = errors[0]
+        where = _where(document, list(error.absolute_path))
+        raise RulesError(f"{path}: {where}{error.message}")
+
+
+def _where(document: Any, path: list[Any]) -> str:
+    """Name the rule an error sits in, by id when the rule has one."""
+    if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int):
+        rule = document["rules"][path[1]]
+        rule_id = rule.get("id") if isinstance(rule, dict) else None
+        rest = "/".join(str(p) for p in path[2:])
+        return f"rule {rule_id or '#' + str(path[1])}{' at ' + rest if rest else ''}: "
+    return f"at {'/'.join(str(p) for p in path)}: " if path else ""
+
+
+def _parse_rule(raw: dict[str, Any], stage: str, rel: str, parameters: Mapping[str, float]) -> Rule:
+    def param(value: Any) -> Any:
+        if isinstance(value, dict):
+            name = value["param"]
+            if name not in parameters:
+                raise RulesError(f"{rel}: rule {raw['id']}: unknown parameter {name!r}")
+            return parameters[name]
+        return value
+
+    def condition(c: dict[str, Any]) -> Condition:
+        if "all" in c or "any" in c:
+            op = "all" if "all" in c else "any"
+            return Group(op, tuple(condition(item) for item in c[op]))
+        (op, value), = ((k, v) for k, v in c.items() if k != "fact")
+        value = tuple(value) if op == "in" else param(value)
+        return Leaf(c["fact"], op, value)
+
+    then = {k: param(v) for k, v in raw["then"].items()}
+    return Rule(
+        id=raw["id"], stage=stage, file=rel, description=raw["description"],
+        sources=tuple(raw["sources"]), when=condition(raw["when"]),
+        then=MappingProxyType(then), explain=MappingProxyType(dict(raw["explain"])),
+    )
+
+
+def _check_semantics(rs: Ruleset) -> None:
+    seen: dict[str, str] = {}
+    priorities: dict[tuple[str, str, int], str] = {}
+    for rule in rs.rules:
+        where = f"{rule.file}: rule {rule.id}"
+        if rule.id in seen:
+            raise RulesError(f"{where}: id already used in {seen[rule.id]}")
+        seen[rule.id] = rule.file
+        keys = set(rule.then)
+        if not keys <= STAGE_OUTPUTS[rule.stage] or not REQUIRED_OUTPUTS[rule.stage] <= keys:
+            raise RulesError(
+                f"{where}: a {rule.stage} rule sets {sorted(REQUIRED_OUTPUTS[rule.stage])} "
+                f"and may set {sorted(STAGE_OUTPUTS[rule.stage])}; found {sorted(keys)}")
+        known = rs.facts_for(rule.stage)
+        for fact in rule.facts_used():
+            if fact not in known:
+                raise RulesError(f"{where}: fact {fact!r} is not available in the {rule.stage} stage")
+        _check_values(rule, known, where)
+        _check_outputs(rs, rule, where)
+        # Which rule wins must never depend on file order: equal priorities are refused.
+        for output in ("track", "risk", "status"):
+            if output in rule.then:
+                key = (rule.stage, output, rule.priority)
+                if key in priorities:
+                    raise RulesError(f"{where}: priority {rule.priority} for {output} is also used "
+                                     f"by {priorities[key]}; make the winner explicit")
+                priorities[key] = rule.id
+    for status in STATUSES:
+        if status not in rs.ladder:
+            raise RulesError(f"ruleset.yaml: ladder lacks status {status!r}")
+
+
+def _check_values(rule: Rule, known: dict[str, type], where: str) -> None:
+    def walk(c: Condition) -> None:
+        if isinstance(c, Group):
+            for item in c.items:
+                walk(item)
+            return
+        expected = known[c.fact]
+        values = c.value if c.op == "in" else (c.value,)
+        for value in values:
+            ok = (isinstance(value, bool) if expected is bool
+                  else isinstance(value, (int, float)) and not isinstance(value, bool)
+                  if expected in (int, float) else isinstance(value, str))
+            if not ok:
+                raise RulesError(f"{where}: {c.fact} is {expected.__name__}, compared with {value!r}")
+        if c.op in ("gt", "gte", "lt", "lte") and expected not in (int, float):
+            raise RulesError(f"{where}: {c.op} needs a number, {c.fact} is {expected.__name__}")
+
+    walk(rule.when)
+
+
+def _check_outputs(rs: Ruleset, rule: Rule, where: str) -> None:
+    then = rule.then
+    if "flag" in then and then["flag"] not in rs.all_flags:
+        raise RulesError(f"{where}: flag {then['flag']!r} is not declared in ruleset.yaml")
+    if "status" in then and then["status"] not in STATUSES:
+        raise RulesError(f"{where}: unknown status {then['status']!r}")
+    if "risk" in then and then["risk"] not in RISK_LEVELS:
+        raise RulesError(f"{where}: unknown risk {then['risk']!r}")
+    if "recommend" in then and then["recommend"] not in rs.catalogue.actions:
+        raise RulesError(f"{where}: action {then['recommend']!r} is not in the catalogue")
+    if "due" in then and then["due"] != "now" and then["due"] not in rs.deadline_kinds:
+        raise RulesError(f"{where}: due {then['due']!r} is neither 'now' nor a deadline kind")
+    if "anchor" in then and then["anchor"] not in TIME_ANCHORS:
+        raise RulesError(f"{where}: unknown anchor {then['anchor']!r}")

@@ -1,0 +1,45 @@
+"""Application: build the FastAPI app, its engine and its compiled ruleset."""
+
+import logging
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from app.cases.router import router as cases_router
+from app.db.engine import WRITE, make_engine, make_sessionmaker
+from app.db.migrate import upgrade_to_head
+from app.evaluation import CompiledRuleset, load_ruleset
+from app.health.router import router as health_router
+from app.problems import install_problem_handlers
+from app.settings import Settings, get_settings
+
+API_DESCRIPTION = """Case advice for people whose withdrawal is stuck on an online platform.
+
+Open a case, post events as things happen, and read back the escalation status, the risk
+level and the next recommended actions, each with the rule that chose it. Every error is an
+RFC 9457 problem document (`application/problem+json`)."""
+
+
+def _operation_id(route: APIRoute) -> str:
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    logging.basicConfig(level=settings.log_level)
+    if settings.is_sqlite:
+        # The embedded default needs no set-up: bring the file's schema up to date on start.
+        upgrade_to_head(settings.database_url)
+    engine = make_engine(settings)
+
+    app = FastAPI(title="StuckFunds", version="1.0.0", description=API_DESCRIPTION,
+                  generate_unique_id_function=_operation_id)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = make_sessionmaker(engine)
+    app.state.write_sessions = make_sessionmaker(engine.execution_options(**WRITE))
+    app.state.ruleset = CompiledRuleset(load_ruleset(settings.rules_dir))
+    install_problem_handlers(app)
+    app.include_router(health_router)
+    app.include_router(cases_router)
+    return app

@@ -1,0 +1,126 @@
+"""Errors: domain exceptions with a status and a stable code, rendered once as RFC 9457 problems."""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.cases.event_data import EVENT_TYPES
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("stuckfunds.errors")
+
+
+class FieldError(BaseModel):
+    field: str
+    pointer: str
+    message: str
+    code: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    code: str
+    errors: list[FieldError] | None = None
+
+
+class ProblemError(Exception):
+    status = 500
+    code = "internal-error"
+    title = "Internal server error"
+
+    def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None,
+                 **extra: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.headers = headers or {}
+        self.extra = extra
+
+
+class NotFound(ProblemError):
+    status, code, title = 404, "not-found", "Not found"
+
+
+class Unauthorized(ProblemError):
+    status, code, title = 401, "unauthorized", "Missing or invalid credentials"
+
+
+class Conflict(ProblemError):
+    status, code, title = 409, "conflict", "Conflict"
+
+
+class InvalidRequest(ProblemError):
+    status, code, title = 422, "invalid-request", "The request is not valid"
+
+
+class ServiceUnavailable(ProblemError):
+    status, code, title = 503, "unavailable", "Service unavailable"
+
+
+def problem_response(status: int, code: str, title: str, detail: str | None, request: Request,
+                     headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    body = {"type": f"urn:stuckfunds:problem:{code}", "title": title, "status": status,
+            "detail": detail, "instance": request.url.path, "code": code, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for a route's error responses, all shaped as `Problem`."""
+    return {status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}} for status in statuses}
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    out = []
+    for error in exc.errors():
+        loc = [part for part in error.get("loc", ()) if part not in EVENT_TYPES]
+        if loc and loc[0] in ("body", "query", "path", "header"):
+            source, loc = loc[0], loc[1:]
+        else:
+            source = "body"
+        if error.get("type") in ("union_tag_invalid", "union_tag_not_found") and loc[-1:] != ["type"]:
+            loc = [*loc, "type"]  # pydantic may locate these at the union; the field is `type`
+        field = ".".join(str(p) for p in loc) or source
+        out.append({
+            "field": field if source == "body" else f"{source}.{field}",
+            "pointer": "/" + "/".join(str(p) for p in loc) if source == "body" else "",
+            "message": error.get("msg", "invalid"),
+            "code": error.get("type", "invalid"),
+        })
+    return out
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ProblemError)
+    async def _domain(request: Request, exc: ProblemError) -> JSONResponse:
+        return problem_response(exc.status, exc.code, exc.title, exc.detail, request,
+                                headers=exc.headers, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _field_errors(exc)
+        fields = ", ".join(dict.fromkeys(e["field"] for e in errors))
+        return problem_response(422, "invalid-request", "The request is not valid",
+                                f"Invalid field(s): {fields}", request, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        return problem_response(exc.status_code, code, str(exc.detail), None, request,
+                                headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(500, "internal-error", "Internal server error", None, request)
