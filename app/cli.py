@@ -102,7 +102,7 @@ def openapi() -> None:
 def rules_check() -> None:
     """Validate the rules and run every scenario beside them."""
     from app.evaluation import RulesError, load_ruleset
-    from app.evaluation.scenarios import run_all_scenarios
+    from app.scenarios import run_all_scenarios
 
     settings = Settings()
     try:

@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.exceptions import RequestValidationError
 
 from app.evaluation import CompiledRuleset
 from app.evaluation.catalogue import pick_locale
@@ -25,7 +26,14 @@ def get_locale(accept_language: Annotated[str | None, Header()] = None) -> str |
 
 async def get_raw_body(request: Request) -> dict:
     """The JSON body exactly as posted, kept beside the parsed event for audits."""
-    body = await request.json()
+    try:
+        body = await request.json()
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+        # FastAPI refuses malformed JSON itself only when the content type says JSON; an empty body
+        # or a text/plain one gets here first and must be the same 422, not a 500.
+        raise RequestValidationError(
+            [{"type": "json_invalid", "loc": ("body",), "msg": "JSON decode error", "input": None}]
+        ) from exc
     return body if isinstance(body, dict) else {"body": body}
 
 

@@ -5,12 +5,13 @@ import logging
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+from app.cases.router import evaluation_router
 from app.cases.router import router as cases_router
 from app.db.engine import WRITE, make_engine, make_sessionmaker
 from app.db.migrate import upgrade_to_head
 from app.evaluation import CompiledRuleset, load_ruleset
 from app.health.router import router as health_router
-from app.problems import install_problem_handlers
+from app.problems import install_problem_handlers, problems_in_openapi
 from app.settings import Settings, get_settings
 
 API_DESCRIPTION = """Case advice for people whose withdrawal is stuck on an online platform.
@@ -42,4 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(health_router)
     app.include_router(cases_router)
+    app.include_router(evaluation_router)
+    build_openapi = app.openapi
+    app.openapi = lambda: problems_in_openapi(build_openapi())
     return app

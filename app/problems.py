@@ -81,6 +81,26 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}} for status in statuses}
 
 
+def problems_in_openapi(document: dict[str, Any]) -> dict[str, Any]:
+    """File every documented error under `application/problem+json`, where it is sent.
+
+    FastAPI puts a response `model` under the route's own media type (application/json), so the
+    schema is moved to the problem media type; idempotent, it may run on the cached document.
+    """
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if status[:1] in ("4", "5") and "application/json" in content:
+                    content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+    return document
+
+
+def _pointer(loc: list) -> str:
+    """RFC 6901: "" is the whole document ("/" would be a member named ""); escape ~ and /."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in loc)
+
+
 def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     out = []
     for error in exc.errors():
@@ -91,10 +111,12 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
             source = "body"
         if error.get("type") in ("union_tag_invalid", "union_tag_not_found") and loc[-1:] != ["type"]:
             loc = [*loc, "type"]  # pydantic may locate these at the union; the field is `type`
+        if error.get("type") == "json_invalid":
+            loc = []  # FastAPI puts the character offset here; the field at fault is the whole body
         field = ".".join(str(p) for p in loc) or source
         out.append({
             "field": field if source == "body" else f"{source}.{field}",
-            "pointer": "/" + "/".join(str(p) for p in loc) if source == "body" else "",
+            "pointer": _pointer(loc) if source == "body" else "",
             "message": error.get("msg", "invalid"),
             "code": error.get("type", "invalid"),
         })

@@ -108,6 +108,10 @@ _fact("extension_notified", bool, "the firm announced an extension with a new da
 _fact("decision_outcome", str, "none, upheld, partially_upheld or rejected")
 _fact("decision_incomplete", bool, "the decision lacks reasons or remedies")
 _fact("days_since_decision", int, "days since the firm's decision (-1: none)", anchor="decision_at")
+_fact("days_since_harm_known", int, "days since the user knew of the harm",
+      anchor="harm_known_at")
+_fact("days_since_regulator_complaint", int, "days since the regulator complaint (-1: none)",
+      anchor="regulator_complaint_at")
 _fact("mediation_active", bool, "industry mediation is under way")
 _fact("mediation_failed", bool, "mediation ended without settlement")
 _fact("mediation_settled", bool, "mediation ended with a settlement")
@@ -123,6 +127,7 @@ _anchor("notice_end_at", "the latest notice's expected end")
 _anchor("platform_complaint_at", "the latest complaint to the firm (new material restarts it)")
 _anchor("regulator_complaint_at", "the latest complaint to the regulator or 12378")
 _anchor("decision_at", "the firm's decision")
+_anchor("extension_due_at", "the new date the firm announced for its decision")
 _anchor("harm_known_at", "when the user knew of the harm (first refusal, else the request)")
 
 
@@ -166,6 +171,7 @@ def _defaults(case: CaseInput) -> dict[str, Any]:
         decision_outcome="none",
         days_since_first_failure=-1,
         days_since_decision=-1,
+        days_since_regulator_complaint=-1,
         latest_promise_in_writing=False,
     )
     return values
@@ -317,6 +323,7 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
         elif e.type == "extension_notified":
             acc.set("extension_notified", True, s)
             acc.times["extension_due_at"] = _dt(d["new_deadline_at"])
+            acc.prov["extension_due_at"] = {s}
         elif e.type == "decision_received":
             acc.set("decision_outcome", d["outcome"], s)
             acc.set("decision_incomplete",
@@ -345,9 +352,11 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
 
     transitions = _fold_promises(acc, promises, excuses, paid_in_full_at, as_of)
     acc.times["harm_known_at"] = acc.times.get("first_failure_at", case.withdrawal_requested_at)
+    acc.prov["days_since_harm_known"] = acc.prov.get("days_since_first_failure", set())
     for name, spec in FACTS.items():
         if spec.anchor and spec.anchor in acc.times:
             acc.v[name] = (as_of - acc.times[spec.anchor]) // DAY
+            acc.prov.setdefault(name, acc.prov.get(spec.anchor, set()))
     return DerivedFacts(
         values=acc.v,
         provenance={k: frozenset(v) for k, v in acc.prov.items()},
