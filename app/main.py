@@ -12,6 +12,7 @@ from app.db.migrate import upgrade_to_head
 from app.evaluation import CompiledRuleset, load_ruleset
 from app.health.router import router as health_router
 from app.problems import install_problem_handlers, problems_in_openapi
+from app.rules_api.router import router as rules_router
 from app.settings import Settings, get_settings
 
 API_DESCRIPTION = """Case advice for people whose withdrawal is stuck on an online platform.
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(health_router)
     app.include_router(cases_router)
+    app.include_router(rules_router)
     app.include_router(evaluation_router)
     build_openapi = app.openapi
     app.openapi = lambda: problems_in_openapi(build_openapi())

@@ -9,7 +9,7 @@ import binascii
 import json
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,12 @@ from app.cases.intake import CaseCreate
 from app.db.models import Case, CaseEvent
 from app.evaluation import CaseInput, CompiledRuleset, Evaluation, EventInput, evaluate
 from app.problems import Conflict, InvalidRequest, NotFound
+
+
+def _utc(moment: datetime) -> datetime:
+    # The database keeps UTC; converting on the way in makes the 201 body, later reads and every
+    # evaluation show the same instant the same way, whatever offset the client sent.
+    return moment.astimezone(timezone.utc)
 
 
 def case_input(case: Case) -> CaseInput:
@@ -38,7 +44,7 @@ def intake_input(case_in: CaseCreate) -> CaseInput:
     return CaseInput(
         platform_name=p.name, platform_kind=p.kind, platform_licensed=p.licensed,
         app_source=p.app_source, amount=case_in.amount, currency=case_in.currency,
-        withdrawal_requested_at=case_in.withdrawal_requested_at, province=case_in.province,
+        withdrawal_requested_at=_utc(case_in.withdrawal_requested_at), province=case_in.province,
     )
 
 
@@ -65,7 +71,7 @@ def open_case(*, session: Session, client_id: uuid.UUID, case_in: CaseCreate,
         client_id=client_id, external_ref=case_in.external_ref,
         platform_name=p.name, platform_kind=p.kind, platform_licensed=p.licensed,
         app_source=p.app_source, amount=case_in.amount, currency=case_in.currency,
-        withdrawal_requested_at=case_in.withdrawal_requested_at, province=case_in.province,
+        withdrawal_requested_at=_utc(case_in.withdrawal_requested_at), province=case_in.province,
         locale=case_in.locale, intake=case_in.model_dump(mode="json"),
         created_at=now, updated_at=now, version=1, last_seq=0,
     )
@@ -88,7 +94,7 @@ def append_event(*, session: Session, client_id: uuid.UUID, case_id: uuid.UUID,
         raise NotFound("No such case.")
     event = CaseEvent(
         case_id=case.id, seq=case.last_seq + 1, type=event_in.type,
-        occurred_at=event_in.occurred_at, recorded_at=now,
+        occurred_at=_utc(event_in.occurred_at), recorded_at=now,
         data=event_in.data.model_dump(mode="json", exclude_none=True),
         note=event_in.note, raw=raw,
     )
@@ -119,7 +125,7 @@ def what_if(*, case_in: CaseCreate, events: list[CaseEventCreate], as_of: dateti
             ruleset: CompiledRuleset) -> Evaluation:
     """Evaluate an intake and events without storing anything; events get seq 1..n in order."""
     inputs = [
-        EventInput(seq=i, type=e.type, occurred_at=e.occurred_at,
+        EventInput(seq=i, type=e.type, occurred_at=_utc(e.occurred_at),
                    data=e.data.model_dump(mode="json", exclude_none=True))
         for i, e in enumerate(events, start=1)
     ]

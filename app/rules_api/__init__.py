@@ -1,0 +1,1 @@
+"""Rules catalogue: the loaded ruleset and the action catalogue, read-only over HTTP."""
