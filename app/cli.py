@@ -61,6 +61,32 @@ def _backend(settings: Settings) -> str:
 
 
 @cli.command()
+def worker(database_url: DatabaseUrl = None) -> None:
+    """Sweep cases whose time has come and deliver webhooks, until interrupted.
+
+    Run as many as you like on PostgreSQL; on SQLite only one is ever active (a lease), and
+    `stuckfunds serve` already runs one.
+    """
+    import signal
+    import threading
+
+    from app.db.engine import WRITE, make_engine, make_sessionmaker
+    from app.evaluation import CompiledRuleset, load_ruleset
+    from app.logs import configure_logging
+    from app.worker.runner import Worker
+
+    settings = _settings(database_url)
+    configure_logging(settings.log_level)
+    engine = make_engine(settings)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    Worker(settings=settings, sessions=make_sessionmaker(engine.execution_options(**WRITE)),
+           ruleset=CompiledRuleset(load_ruleset(settings.rules_dir))).run_forever(stop)
+    engine.dispose()
+
+
+@cli.command()
 def migrate(database_url: DatabaseUrl = None) -> None:
     """Apply every pending migration to the database."""
     from app.db.migrate import upgrade_to_head

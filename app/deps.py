@@ -1,6 +1,6 @@
 """Request edge: dependencies every feature shares (the ruleset, the clock, the language)."""
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -12,6 +12,11 @@ from app.evaluation.catalogue import pick_locale
 
 def get_ruleset(request: Request) -> CompiledRuleset:
     return request.app.state.ruleset
+
+
+def get_warning_lead(request: Request) -> timedelta:
+    """How long before a deadline clients are told it is approaching."""
+    return timedelta(hours=request.app.state.settings.deadline_warning_hours)
 
 
 def get_now() -> datetime:
@@ -39,5 +44,6 @@ async def get_raw_body(request: Request) -> dict:
 
 CurrentRuleset = Annotated[CompiledRuleset, Depends(get_ruleset)]
 Now = Annotated[datetime, Depends(get_now)]
+WarningLead = Annotated[timedelta, Depends(get_warning_lead)]
 Locale = Annotated[str | None, Depends(get_locale)]
 RawBody = Annotated[dict, Depends(get_raw_body)]

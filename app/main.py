@@ -1,6 +1,6 @@
 """Application: build the FastAPI app, its engine and its compiled ruleset."""
 
-import logging
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -11,9 +11,12 @@ from app.db.engine import WRITE, make_engine, make_sessionmaker
 from app.db.migrate import upgrade_to_head
 from app.evaluation import CompiledRuleset, load_ruleset
 from app.health.router import router as health_router
+from app.logs import configure_logging
 from app.problems import install_problem_handlers, problems_in_openapi
 from app.rules_api.router import router as rules_router
 from app.settings import Settings, get_settings
+from app.webhooks.router import router as webhooks_router
+from app.worker.runner import Worker, start_background_worker
 
 API_DESCRIPTION = """Case advice for people whose withdrawal is stuck on an online platform.
 
@@ -28,14 +31,28 @@ def _operation_id(route: APIRoute) -> str:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    logging.basicConfig(level=settings.log_level)
+    configure_logging(settings.log_level)
     if settings.is_sqlite:
         # The embedded default needs no set-up: bring the file's schema up to date on start.
         upgrade_to_head(settings.database_url)
     engine = make_engine(settings)
 
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        # On the embedded default one command gives the whole product: the sweeper and the
+        # webhook deliveries run in a thread beside the API.
+        background = None
+        if settings.runs_embedded_worker:
+            background = start_background_worker(Worker(
+                settings=settings, sessions=app.state.write_sessions, ruleset=app.state.ruleset))
+        yield
+        if background:
+            thread, stop = background
+            stop.set()
+            thread.join(timeout=10)
+
     app = FastAPI(title="StuckFunds", version="1.0.0", description=API_DESCRIPTION,
-                  generate_unique_id_function=_operation_id)
+                  generate_unique_id_function=_operation_id, lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
@@ -45,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(cases_router)
     app.include_router(rules_router)
+    app.include_router(webhooks_router)
     app.include_router(evaluation_router)
     build_openapi = app.openapi
     app.openapi = lambda: problems_in_openapi(build_openapi())

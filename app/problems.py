@@ -1,5 +1,6 @@
 """Errors: domain exceptions with a status and a stable code, rendered once as RFC 9457 problems."""
 
+import json
 import logging
 from typing import Any
 
@@ -81,18 +82,31 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}} for status in statuses}
 
 
-def problems_in_openapi(document: dict[str, Any]) -> dict[str, Any]:
-    """File every documented error under `application/problem+json`, where it is sent.
+_SCHEMAS = "#/components/schemas/"
 
-    FastAPI puts a response `model` under the route's own media type (application/json), so the
-    schema is moved to the problem media type; idempotent, it may run on the cached document.
+
+def problems_in_openapi(document: dict[str, Any]) -> dict[str, Any]:
+    """File every documented error under `application/problem+json`, shaped as it is sent.
+
+    FastAPI puts a response `model` under the route's own media type (application/json), and gives
+    any route with parameters but no declared 422 its own `HTTPValidationError`, a shape this API
+    never sends. Idempotent, so it may run on the cached document.
     """
+    schemas = document.get("components", {}).get("schemas", {})
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
             for status, response in operation.get("responses", {}).items():
                 content = response.get("content", {})
-                if status[:1] in ("4", "5") and "application/json" in content:
+                if status[:1] not in ("4", "5"):
+                    continue
+                if "application/json" in content:
                     content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+                media = content.get(PROBLEM_MEDIA_TYPE, {})
+                if media.get("schema") == {"$ref": _SCHEMAS + "HTTPValidationError"} and "Problem" in schemas:
+                    media["schema"] = {"$ref": _SCHEMAS + "Problem"}
+    for unused in ("HTTPValidationError", "ValidationError"):
+        if unused in schemas and f'"{_SCHEMAS}{unused}"' not in json.dumps(document):
+            del schemas[unused]
     return document
 
 

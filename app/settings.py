@@ -3,7 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -19,6 +19,25 @@ class Settings(BaseSettings):
     page_size_max: int = Field(default=100, ge=1, le=1000)
     log_level: str = "INFO"
 
+    # Encrypts webhook signing secrets at rest. Unset: a key file is created beside the
+    # service (fine for the embedded default; set the variable in production).
+    secret_key: SecretStr | None = None
+    secret_key_file: Path = Path("stuckfunds.key")
+
+    # The sweeper and webhook deliveries. `embedded_worker` runs them inside `serve`;
+    # None means "on SQLite only" (PostgreSQL deployments run `stuckfunds worker`).
+    embedded_worker: bool | None = None
+    worker_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    worker_batch_size: int = Field(default=50, ge=1, le=1000)
+    deadline_warning_hours: float = Field(default=24, ge=0)
+    webhook_timeout_seconds: float = Field(default=10, gt=0, le=60)
+    webhook_max_attempts: int = Field(default=20, ge=1, le=100)
+    webhook_backoff_base_seconds: float = Field(default=5, gt=0)
+    webhook_backoff_cap_seconds: float = Field(default=8 * 3600, gt=0)
+    # Subscriptions to private, loopback or link-local addresses are refused unless allowed
+    # (tests and on-premises receivers); checked again before every delivery.
+    allow_private_webhook_urls: bool = False
+
     @field_validator("database_url")
     @classmethod
     def _known_backend(cls, value: str) -> str:
@@ -29,9 +48,20 @@ class Settings(BaseSettings):
             value = "postgresql+psycopg://" + value.split("://", 1)[1]
         return value
 
+    @field_validator("secret_key")
+    @classmethod
+    def _not_a_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value().lower() in {"", "changeme", "change-me", "secret"}:
+            raise ValueError("set STUCKFUNDS_SECRET_KEY to a real key (stuckfunds keygen prints one)")
+        return value
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def runs_embedded_worker(self) -> bool:
+        return self.is_sqlite if self.embedded_worker is None else self.embedded_worker
 
 
 @lru_cache

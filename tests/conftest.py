@@ -69,7 +69,9 @@ def database_url(request) -> str:
 
 @pytest.fixture(scope="session")
 def app(database_url):
-    application = create_app(Settings(database_url=database_url))
+    # The sweeper is driven explicitly by the tests that need it, never by a background thread.
+    application = create_app(Settings(database_url=database_url, embedded_worker=False,
+                                      allow_private_webhook_urls=True))
     yield application
     application.state.engine.dispose()
 

@@ -4,7 +4,7 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BaseModel
 
 from app.auth.dependencies import CurrentCaller
 from app.cases import repository, service
@@ -16,7 +16,7 @@ from app.cases.schemas import (
 )
 from app.db.models import Case
 from app.db.session import ReadSession, WriteSession
-from app.deps import CurrentRuleset, Locale, Now, RawBody
+from app.deps import CurrentRuleset, Locale, Now, RawBody, WarningLead
 from app.evaluation.catalogue import DEFAULT_LOCALE
 from app.evaluation.model import RISK_LEVELS, STATUSES
 from app.problems import NotFound, problem_responses
@@ -48,6 +48,18 @@ def _case_read(case: Case, evaluation: dict, ruleset: CurrentRuleset, locale: st
     )
 
 
+def _written(model: BaseModel, *, headers: dict[str, str]) -> Response:
+    """A write route's 201, rendered in the route's own worker thread while its lock is held.
+
+    Returning the model instead would make FastAPI validate it in a second threadpool task, after
+    the row lock (on SQLite, the database write lock) is taken and before the session dependency
+    commits. When every worker thread is queued on that lock, the task never starts, and the lock
+    is only freed when the queued requests fail (deadlock until the pool or busy timeout).
+    """
+    return Response(model.model_dump_json(), status_code=201, media_type="application/json",
+                    headers=headers)
+
+
 def _load(session, caller, case_id: uuid.UUID) -> Case:
     case = repository.get_case(session, client_id=caller.client_id, case_id=case_id)
     if case is None:
@@ -59,13 +71,12 @@ def _load(session, caller, case_id: uuid.UUID) -> Case:
 @router.post("/cases", status_code=201, response_model=CaseRead,
              responses=problem_responses(401, 409, 422))
 def open_case(body: CaseCreate, caller: CurrentCaller, session: WriteSession,
-              ruleset: CurrentRuleset, now: Now, locale: Locale, response: Response) -> CaseRead:
+              ruleset: CurrentRuleset, now: Now, locale: Locale, lead: WarningLead) -> Response:
     """Open a case from the intake; answers with the case and its first evaluation."""
     case = service.open_case(session=session, client_id=caller.client_id, case_in=body,
-                             ruleset=ruleset, now=now)
-    response.headers["Location"] = f"/v1/cases/{case.id}"
-    response.headers["ETag"] = _etag(case)
-    return _case_read(case, case.evaluation, ruleset, locale or body.locale or DEFAULT_LOCALE)
+                             ruleset=ruleset, now=now, warning_lead=lead)
+    return _written(_case_read(case, case.evaluation, ruleset, locale or body.locale or DEFAULT_LOCALE),
+                    headers={"Location": f"/v1/cases/{case.id}", "ETag": _etag(case)})
 
 
 @router.get("/cases", response_model=CasePage, responses=problem_responses(401, 422))
@@ -104,18 +115,18 @@ def get_case(case_id: uuid.UUID, caller: CurrentCaller, session: ReadSession,
              responses=problem_responses(401, 404, 422))
 def append_event(case_id: uuid.UUID, body: CaseEventCreate, raw: RawBody, caller: CurrentCaller,
                  session: WriteSession, ruleset: CurrentRuleset, now: Now, locale: Locale,
-                 response: Response) -> EventAppended:
+                 lead: WarningLead) -> Response:
     """Append an event to the case's log; answers with the stored event and the new evaluation."""
     case, event, evaluation = service.append_event(
         session=session, client_id=caller.client_id, case_id=case_id, event_in=body, raw=raw,
-        ruleset=ruleset, now=now)
-    response.headers["Location"] = f"/v1/cases/{case_id}/events/{event.seq}"
-    response.headers["ETag"] = _etag(case)
-    return EventAppended(
+        ruleset=ruleset, now=now, warning_lead=lead)
+    appended = EventAppended(
         event=EventRead.model_validate(event),
         evaluation=present_evaluation(evaluation.model_dump(mode="json"), ruleset.ruleset,
                                       locale or case.locale or DEFAULT_LOCALE),
     )
+    return _written(appended, headers={"Location": f"/v1/cases/{case_id}/events/{event.seq}",
+                                       "ETag": _etag(case)})
 
 
 @router.get("/cases/{case_id}/events", response_model=EventPage,

@@ -9,7 +9,7 @@ import binascii
 import json
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,7 @@ from app.cases.intake import CaseCreate
 from app.db.models import Case, CaseEvent
 from app.evaluation import CaseInput, CompiledRuleset, Evaluation, EventInput, evaluate
 from app.problems import Conflict, InvalidRequest, NotFound
+from app.webhooks.outbox import notify_changes
 
 
 def _utc(moment: datetime) -> datetime:
@@ -52,6 +53,18 @@ def event_inputs(events: Sequence[CaseEvent]) -> list[EventInput]:
     return [EventInput(seq=e.seq, type=e.type, occurred_at=e.occurred_at, data=e.data) for e in events]
 
 
+DEFAULT_WARNING_LEAD = timedelta(hours=24)
+
+
+def store_evaluation(*, session: Session, case: Case, evaluation: Evaluation, now: datetime,
+                     warning_lead: timedelta = DEFAULT_WARNING_LEAD, notify: bool = True) -> None:
+    """Write the evaluation as the case's projection and enqueue what changed, together."""
+    previous = (case.status, case.risk_level) if notify else None
+    _project(case, evaluation)
+    notify_changes(session=session, case=case, previous=previous, evaluation=evaluation, now=now,
+                   warning_lead=warning_lead)
+
+
 def _project(case: Case, evaluation: Evaluation) -> None:
     case.status = evaluation.status
     case.risk_level = evaluation.risk_level
@@ -64,7 +77,8 @@ def _project(case: Case, evaluation: Evaluation) -> None:
 
 
 def open_case(*, session: Session, client_id: uuid.UUID, case_in: CaseCreate,
-              ruleset: CompiledRuleset, now: datetime) -> Case:
+              ruleset: CompiledRuleset, now: datetime,
+              warning_lead: timedelta = DEFAULT_WARNING_LEAD) -> Case:
     """Store a new case with its first evaluation."""
     p = case_in.platform
     case = Case(
@@ -73,21 +87,26 @@ def open_case(*, session: Session, client_id: uuid.UUID, case_in: CaseCreate,
         app_source=p.app_source, amount=case_in.amount, currency=case_in.currency,
         withdrawal_requested_at=_utc(case_in.withdrawal_requested_at), province=case_in.province,
         locale=case_in.locale, intake=case_in.model_dump(mode="json"),
-        created_at=now, updated_at=now, version=1, last_seq=0,
+        created_at=now, updated_at=now, version=1, last_seq=0, notify_seq=0,
     )
-    _project(case, evaluate(intake_input(case_in), [], now, ruleset))
+    evaluation = evaluate(intake_input(case_in), [], now, ruleset)
+    _project(case, evaluation)
     session.add(case)
     try:
         session.flush()
     except IntegrityError as exc:
         raise Conflict(f"A case with external_ref {case_in.external_ref!r} already exists.",
                        field="external_ref") from exc
+    # A new case has no previous status to change from; only deadlines can be announced.
+    notify_changes(session=session, case=case, previous=None, evaluation=evaluation, now=now,
+                   warning_lead=warning_lead)
     return case
 
 
 def append_event(*, session: Session, client_id: uuid.UUID, case_id: uuid.UUID,
                  event_in: CaseEventCreate, raw: dict[str, Any], ruleset: CompiledRuleset,
-                 now: datetime) -> tuple[Case, CaseEvent, Evaluation]:
+                 now: datetime, warning_lead: timedelta = DEFAULT_WARNING_LEAD,
+                 ) -> tuple[Case, CaseEvent, Evaluation]:
     """Append one event under the case's lock, then re-evaluate and store the projection."""
     case = repository.get_case(session, client_id=client_id, case_id=case_id, lock=True)
     if case is None:
@@ -105,9 +124,21 @@ def append_event(*, session: Session, client_id: uuid.UUID, case_id: uuid.UUID,
     session.flush()
     evaluation = evaluate(case_input(case), event_inputs(repository.list_events(session, case_id=case.id)),
                           now, ruleset)
-    _project(case, evaluation)
+    store_evaluation(session=session, case=case, evaluation=evaluation, now=now,
+                     warning_lead=warning_lead)
     session.flush()
     return case, event, evaluation
+
+
+def reevaluate(*, session: Session, case: Case, ruleset: CompiledRuleset, now: datetime,
+               warning_lead: timedelta = DEFAULT_WARNING_LEAD) -> Evaluation:
+    """Evaluate a locked case again at `now` (time moved on) and store the result."""
+    evaluation = evaluate(case_input(case), event_inputs(repository.list_events(session, case_id=case.id)),
+                          now, ruleset)
+    store_evaluation(session=session, case=case, evaluation=evaluation, now=now,
+                     warning_lead=warning_lead)
+    session.flush()
+    return evaluation
 
 
 def current_evaluation(*, session: Session, case: Case, ruleset: CompiledRuleset, now: datetime,

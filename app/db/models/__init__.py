@@ -2,5 +2,11 @@
 
 from app.db.models.case import Case, CaseEvent
 from app.db.models.client import ApiClient, ApiKey
+from app.db.models.webhook import (
+    OutboxMessage, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WorkerLease,
+)
 
-__all__ = ["ApiClient", "ApiKey", "Case", "CaseEvent"]
+__all__ = [
+    "ApiClient", "ApiKey", "Case", "CaseEvent", "OutboxMessage", "WebhookAttempt",
+    "WebhookDelivery", "WebhookEndpoint", "WorkerLease",
+]

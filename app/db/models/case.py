@@ -19,6 +19,7 @@ class Case(Base):
         Index("ix_case_client_created", "client_id", "created_at", "id"),
         Index("ix_case_client_status", "client_id", "status"),
         Index("ix_case_next_transition_at", "next_transition_at"),
+        Index("ix_case_next_wakeup_at", "next_wakeup_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -51,6 +52,11 @@ class Case(Base):
     evaluated_at: Mapped[datetime]
     next_transition_at: Mapped[datetime | None]
     evaluation: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # When the sweeper must look at the case again: a transition by time, or a deadline
+    # coming close enough to warn about. Null when nothing is pending.
+    next_wakeup_at: Mapped[datetime | None]
+    # Numbers the notifications of this case (webhooks carry it), 1, 2, 3...
+    notify_seq: Mapped[int] = mapped_column(default=0)
 
     events: Mapped[list["CaseEvent"]] = relationship(
         back_populates="case", lazy="raise", order_by="CaseEvent.seq"

@@ -1,0 +1,1 @@
+"""Webhooks: subscriptions, the notification outbox, and signed deliveries."""

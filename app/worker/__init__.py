@@ -1,0 +1,1 @@
+"""Worker: moves cases on by time (the sweeper) and delivers webhooks, outside requests."""

@@ -1,0 +1,39 @@
+"""Worker, sweeper: re-evaluate cases whose wake-up time has passed, and store the result.
+
+On PostgreSQL any number of workers sweep side by side: each batch is claimed with
+`FOR UPDATE SKIP LOCKED`, so a case is never processed by two of them at once, and a worker
+killed mid-batch only rolls back its own uncommitted batch, which another worker then takes.
+"""
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.cases import service
+from app.db.models import Case
+from app.evaluation import CompiledRuleset
+
+log = logging.getLogger("stuckfunds.sweeper")
+
+
+def sweep_due_cases(*, sessions: sessionmaker, ruleset: CompiledRuleset, now: datetime,
+                    batch_size: int, warning_lead: timedelta, worker_id: str = "") -> list[uuid.UUID]:
+    """Process one batch of due cases in one transaction; returns their ids."""
+    with sessions() as session, session.begin():
+        cases = _claim(session, now=now, limit=batch_size)
+        for case in cases:
+            before = case.status
+            evaluation = service.reevaluate(session=session, case=case, ruleset=ruleset, now=now,
+                                            warning_lead=warning_lead)
+            log.info("case swept", extra={"case_id": str(case.id), "worker": worker_id,
+                                          "status_before": before, "status": evaluation.status})
+        return [case.id for case in cases]
+
+
+def _claim(session: Session, *, now: datetime, limit: int) -> list[Case]:
+    query = (select(Case).where(Case.next_wakeup_at <= now).order_by(Case.next_wakeup_at)
+             .limit(limit).with_for_update(skip_locked=True))
+    return list(session.scalars(query))

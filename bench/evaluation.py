@@ -1,0 +1,453 @@
+"""Benchmark: what one evaluation costs, and how much of an event POST it is.
+
+Usage (from the project root):
+
+    .venv/bin/python bench/evaluation.py [--quick]
+
+It prints figures and asserts nothing. `--quick` uses fewer repetitions (a smoke run, about a
+minute); the full run takes a few minutes. Results are also written as JSON to
+`bench/results/evaluation-<YYYY-MM-DD>.json` (`...-quick.json` for a quick run).
+
+What it measures:
+
+1. `app.evaluation.evaluate`, in this process, with the real ruleset, on cases of 20, 200 and
+   2,000 events: median and p99 over many repetitions, and the growth factor from one size to the
+   next (10x the events each time). The logs are built deterministically (seeded `random`) from a
+   weighted mix of every event type, half of them dispute cases and half with red flags, and each
+   event is validated by the API's own models and stored the way the service stores it.
+2. `POST /v1/cases/{id}/events` against a real server: `stuckfunds serve` in a subprocess on a
+   free loopback port, on a migrated SQLite file and, when one answers at
+   postgresql+psycopg://postgres@127.0.0.1:5432/postgres, on a fresh PostgreSQL database
+   (`stuckfunds_bench_<random>`, dropped afterwards). Cases are opened and given 19 events over
+   HTTP; the measured request is each case's 20th event, so the evaluation inside it covers 20
+   events. Latency is measured at the client (httpx, one keep-alive connection, one request at a
+   time). The server is not instrumented, so the share of the request spent in evaluation is
+   estimated as (median in-process `evaluate` time on those same 20-event logs) / (median request
+   latency). The client and the server share the machine's cores.
+"""
+
+import argparse
+import gc
+import json
+import os
+import platform
+import random
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import types
+import uuid
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from importlib import metadata
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+import httpx  # noqa: E402
+import psycopg  # noqa: E402
+from pydantic import AwareDatetime, BaseModel, TypeAdapter  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from app.auth.service import create_client  # noqa: E402
+from app.cases.event_data import EVENT_MODELS, CaseEventCreate  # noqa: E402
+from app.cases.intake import CaseCreate  # noqa: E402
+from app.cases.service import intake_input  # noqa: E402
+from app.db.engine import make_engine, make_sessionmaker  # noqa: E402
+from app.db.migrate import upgrade_to_head  # noqa: E402
+from app.evaluation import CompiledRuleset, EventInput, evaluate, load_ruleset  # noqa: E402
+from app.evaluation.facts import derive  # noqa: E402
+from app.settings import Settings  # noqa: E402
+
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+STUCKFUNDS = str(Path(sys.executable).with_name("stuckfunds"))
+RESULTS = PROJECT_ROOT / "bench" / "results"
+SIZES = (20, 200, 2000)
+SEED = 20240601
+
+# How often each event type turns up in a stuck withdrawal's timeline. Red-flag types only appear
+# in the "fraud" half of the cases; case_closed never (a closed case takes no more events).
+DISPUTE_WEIGHTS = {
+    "support_contacted": 22, "note_added": 14, "evidence_saved": 14, "withdrawal_attempted": 10,
+    "notice_posted": 5, "urgency_stated": 3, "notice_changed": 2, "regulator_checked": 2,
+    "peers_checked": 2, "license_checked": 2, "account_restricted": 3, "funds_received": 2,
+    "complaint_filed": 3, "complaint_forwarded": 1, "extension_notified": 1,
+    "decision_received": 1, "mediation_started": 1, "mediation_ended": 1, "lawyer_consulted": 0.5,
+    "lawsuit_filed": 0.2,
+}
+FRAUD_WEIGHTS = {
+    **DISPUTE_WEIGHTS,
+    "platform_trait_observed": 4, "fee_demanded": 3, "payment_instruction_received": 1,
+    "credentials_requested": 1, "recovery_offer_received": 1, "refund_notice_received": 1,
+    "agent_solicitation": 1, "police_report_filed": 0.5,
+}
+EVENT_ADAPTER = TypeAdapter(CaseEventCreate)
+
+
+# --- deterministic, valid case logs --------------------------------------------------------------
+
+
+def _value(rng: random.Random, tp: Any, at: datetime) -> Any:
+    """A random valid value for one annotation of the request models (JSON-ready)."""
+    origin = get_origin(tp)
+    if origin is Annotated:
+        return _value(rng, get_args(tp)[0], at)
+    if origin in (Union, types.UnionType):
+        return _value(rng, rng.choice([a for a in get_args(tp) if a is not type(None)]), at)
+    if origin is Literal:
+        return rng.choice(get_args(tp))
+    if tp is bool:
+        return rng.random() < 0.5
+    if tp is Decimal:
+        return f"{rng.randint(100, 2_000_000) / 100:.2f}"
+    if tp is AwareDatetime or (isinstance(tp, type) and issubclass(tp, datetime)):
+        return (at + timedelta(days=rng.uniform(-3, 14))).isoformat()
+    if tp is str:
+        return f"ref-{rng.randrange(10**6)}"
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return _model(rng, tp, at)
+    raise NotImplementedError(f"no generator for {tp!r}")
+
+
+def _model(rng: random.Random, model: type[BaseModel], at: datetime) -> dict[str, Any]:
+    out = {}
+    for name, field in model.model_fields.items():
+        if field.is_required() or rng.random() < 0.6:
+            annotation = Annotated[(field.annotation, *field.metadata)] if field.metadata \
+                else field.annotation
+            out[name] = _value(rng, annotation, at)
+    return out
+
+
+def event_payload(rng: random.Random, event_type: str, at: datetime) -> dict[str, Any]:
+    data_model = EVENT_MODELS[event_type].model_fields["data"].annotation
+    data = _model(rng, data_model, at)
+    if event_type == "funds_received":  # instalments: a case that is paid in full stops here
+        data.update(amount=f"{rng.randint(100, 50_000)}.00", full=False)
+    payload = {"type": event_type, "occurred_at": at.isoformat(), "data": data}
+    if rng.random() < 0.2:
+        payload["note"] = "user's own words"
+    return payload
+
+
+def case_payloads(rng: random.Random, n: int, end: datetime) -> tuple[dict, list[dict]]:
+    """An intake and n event payloads, in time order, the last one a minute before `end`."""
+    fraud = rng.random() < 0.5
+    weights = FRAUD_WEIGHTS if fraud else DISPUTE_WEIGHTS
+    kinds, w = zip(*weights.items())
+    span = timedelta(days=7 + n / 5)
+    start = end - span
+    gaps = sorted(rng.random() for _ in range(n))
+    times = [start + (span - timedelta(minutes=1)) * g for g in gaps]
+    intake = {
+        "platform": {
+            "name": f"platform-{rng.randrange(1000)}",
+            "kind": rng.choice(["insurer", "bank", "payment", "investment", "broker", "lending",
+                                "gaming", "other"]),
+            "licensed": rng.choice([False, None]) if fraud else rng.choice([True, True, None]),
+            "app_source": rng.choice(["official_store", "website", "link_or_qr" if fraud else "other"]),
+        },
+        "amount": f"{rng.randint(1_000, 300_000)}.00",
+        "withdrawal_requested_at": (start - timedelta(days=1)).isoformat(),
+    }
+    events = [event_payload(rng, rng.choices(kinds, w)[0], t) for t in times]
+    return intake, events
+
+
+def to_inputs(intake: dict, events: list[dict], now: datetime):
+    """Validate like the API and store like the service: (CaseInput, [EventInput])."""
+    context = {"now": now}
+    case = intake_input(CaseCreate.model_validate(intake, context=context))
+    inputs = []
+    for seq, payload in enumerate(events, start=1):
+        event = EVENT_ADAPTER.validate_python(payload, context=context)
+        inputs.append(EventInput(seq=seq, type=event.type, occurred_at=event.occurred_at,
+                                 data=event.data.model_dump(mode="json", exclude_none=True)))
+    return case, inputs
+
+
+# --- statistics ----------------------------------------------------------------------------------
+
+
+def summary(samples_s: list[float]) -> dict[str, float]:
+    """Median, p99 (nearest rank), min and mean, in milliseconds."""
+    ordered = sorted(samples_s)
+    p99 = ordered[max(0, -(-99 * len(ordered) // 100) - 1)]
+    return {"n": len(ordered), "median_ms": statistics.median(ordered) * 1e3,
+            "p99_ms": p99 * 1e3, "min_ms": ordered[0] * 1e3,
+            "mean_ms": statistics.fmean(ordered) * 1e3}
+
+
+def _fmt(s: dict[str, float]) -> str:
+    return (f"median {s['median_ms']:8.3f} ms   p99 {s['p99_ms']:8.3f} ms   "
+            f"min {s['min_ms']:8.3f} ms   (n={s['n']})")
+
+
+# --- 1. evaluate in-process ----------------------------------------------------------------------
+
+
+def bench_evaluate(ruleset: CompiledRuleset, reps: dict[int, int], logs_per_size: int) -> dict:
+    as_of = datetime(2025, 6, 1, 12, tzinfo=timezone.utc)
+    results: dict[str, Any] = {}
+    for size in SIZES:
+        rng = random.Random(f"{SEED}-{size}")
+        cases = [to_inputs(*case_payloads(rng, size, as_of), now=as_of) for _ in range(logs_per_size)]
+        for case, events in cases:  # warm-up
+            evaluate(case, events, as_of, ruleset)
+        gc.collect()
+        samples, derive_samples, tracks = [], [], {"dispute": 0, "fraud": 0}
+        for i in range(reps[size]):
+            case, events = cases[i % len(cases)]
+            t0 = time.perf_counter()
+            result = evaluate(case, events, as_of, ruleset)
+            samples.append(time.perf_counter() - t0)
+            if i < len(cases):
+                tracks[result.track] += 1
+            t0 = time.perf_counter()
+            derive(case, events, as_of)
+            derive_samples.append(time.perf_counter() - t0)
+        results[str(size)] = {**summary(samples), "derive": summary(derive_samples),
+                              "distinct_logs": len(cases), "tracks": tracks}
+        print(f"  {size:5d} events   {_fmt(results[str(size)])}")
+        print(f"                 of which derive() {_fmt(results[str(size)]['derive'])}")
+    growth = {}
+    for small, big in zip(SIZES, SIZES[1:]):
+        factor = results[str(big)]["median_ms"] / results[str(small)]["median_ms"]
+        growth[f"{small}->{big}"] = factor
+        print(f"  growth {small:>4} -> {big:<4} events (x{big // small}): median x{factor:.2f}")
+    return {"sizes": results, "growth_of_median": growth}
+
+
+# --- 2. POST /v1/cases/{id}/events over HTTP -----------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """`stuckfunds serve` in its own process group, stopped (and only it) at exit."""
+
+    def __init__(self, database_url: str, log_path: Path) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log_path.open("wb")
+        self.process = subprocess.Popen(
+            [STUCKFUNDS, "serve", "--database-url", database_url, "--host", "127.0.0.1",
+             "--port", str(self.port)],
+            env={**os.environ, "STUCKFUNDS_LOG_LEVEL": "WARNING"},
+            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.log_path = log_path
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_path.read_text(errors='replace')}")
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError(f"server not ready: {self.log_path.read_text(errors='replace')}")
+
+    def stop(self) -> None:
+        for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
+            if self.process.poll() is not None:
+                break
+            try:
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                self.process.wait(timeout=wait)
+            except subprocess.TimeoutExpired:
+                continue
+        self.log.close()
+
+
+def _api_key(database_url: str) -> str:
+    engine = make_engine(Settings(database_url=database_url))
+    try:
+        with make_sessionmaker(engine).begin() as session:
+            return create_client(session=session, name="bench",
+                                 now=datetime.now(timezone.utc)).key
+    finally:
+        engine.dispose()
+
+
+def _post(client: httpx.Client, url: str, body: dict) -> dict:
+    response = client.post(url, json=body)
+    if response.status_code != 201:
+        raise RuntimeError(f"POST {url} -> {response.status_code}: {response.text[:500]}")
+    return response.json()
+
+
+def bench_http(backend: str, database_url: str, ruleset: CompiledRuleset, cases: int,
+               workdir: Path) -> dict:
+    upgrade_to_head(database_url)
+    key = _api_key(database_url)
+    server = Server(database_url, workdir / f"server-{backend}.log")
+    try:
+        server.wait_ready()
+        rng = random.Random(f"{SEED}-http-{backend}")
+        now = datetime.now(timezone.utc)
+        logs = [case_payloads(rng, 20, now) for _ in range(cases)]
+        headers = {"Authorization": f"Bearer {key}"}
+        with httpx.Client(base_url=server.url, headers=headers, timeout=30) as client:
+            ids = []
+            t_seed = time.perf_counter()
+            for intake, events in logs:
+                case_id = _post(client, "/v1/cases", intake)["id"]
+                for event in events[:19]:
+                    _post(client, f"/v1/cases/{case_id}/events", event)
+                ids.append(case_id)
+            seed_s = time.perf_counter() - t_seed
+            latencies, as_ofs = [], []
+            for case_id, (_intake, events) in zip(ids, logs):
+                t0 = time.perf_counter()
+                body = _post(client, f"/v1/cases/{case_id}/events", events[19])
+                latencies.append(time.perf_counter() - t0)
+                as_ofs.append(datetime.fromisoformat(body["evaluation"]["as_of"]))
+                if body["event"]["seq"] != 20:
+                    raise RuntimeError(f"expected the 20th event, got seq {body['event']['seq']}")
+    finally:
+        server.stop()
+    # The same 20-event logs, evaluated here at the moment the server evaluated them.
+    inputs = [to_inputs(intake, events, now=as_of) for (intake, events), as_of in zip(logs, as_ofs)]
+    for (case, events), as_of in zip(inputs, as_ofs):
+        evaluate(case, events, as_of, ruleset)
+    gc.collect()
+    eval_samples = []
+    for _ in range(5):
+        for (case, events), as_of in zip(inputs, as_ofs):
+            t0 = time.perf_counter()
+            evaluate(case, events, as_of, ruleset)
+            eval_samples.append(time.perf_counter() - t0)
+    request = summary(latencies)
+    in_process = summary(eval_samples)
+    share = in_process["median_ms"] / request["median_ms"]
+    print(f"  {backend:10s} POST event (20th)  {_fmt(request)}")
+    print(f"  {'':10s} evaluate, same logs {_fmt(in_process)}")
+    print(f"  {'':10s} evaluation share of the request (median/median): {share:.1%}"
+          f"   [seeding: {cases * 20} posts in {seed_s:.1f} s]")
+    return {"request_latency": request, "evaluate_same_logs_in_process": in_process,
+            "evaluation_share_of_request": share, "cases": cases,
+            "seed_posts": cases * 20, "seed_seconds": seed_s}
+
+
+def _pg_database() -> tuple[str, str] | None:
+    admin = make_url(PG_ADMIN_URL)
+    libpq = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        with psycopg.connect(libpq, autocommit=True, connect_timeout=5) as conn:
+            name = f"stuckfunds_bench_{uuid.uuid4().hex[:12]}"
+            conn.execute(f'CREATE DATABASE "{name}"')
+            version = conn.execute("SHOW server_version").fetchone()[0]
+    except psycopg.OperationalError as exc:
+        print(f"  postgresql: not reachable at {PG_ADMIN_URL} ({str(exc).strip()[:120]}); skipped")
+        return None
+    return admin.set(database=name).render_as_string(hide_password=False), version
+
+
+def _drop_pg(database_url: str) -> None:
+    url = make_url(database_url)
+    admin = url.set(database="postgres", drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+
+
+# --- the machine ---------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    return {
+        "cpu_model": cpu, "logical_cores": os.cpu_count(), "usable_cores": usable,
+        "python": platform.python_version(), "implementation": platform.python_implementation(),
+        "platform": platform.platform(), "durable_rules": metadata.version("durable_rules"),
+        "sqlite": sqlite3.sqlite_version,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
+    args = parser.parse_args()
+    reps = {20: 300, 200: 100, 2000: 20} if args.quick else {20: 3000, 200: 1000, 2000: 200}
+    http_cases = 30 if args.quick else 200
+    logs_per_size = 5 if args.quick else 10
+
+    info = machine()
+    started = datetime.now(timezone.utc)
+    print(f"StuckFunds evaluation benchmark {'(quick) ' if args.quick else ''}— {started:%Y-%m-%d %H:%M} UTC")
+    print(f"machine: {info['cpu_model']}, {info['logical_cores']} logical cores "
+          f"({info['usable_cores']} usable); Python {info['python']} ({info['implementation']}); "
+          f"durable_rules {info['durable_rules']}; SQLite {info['sqlite']}")
+    ruleset = CompiledRuleset(load_ruleset(PROJECT_ROOT / "rules"))
+    rs = ruleset.ruleset
+    print(f"ruleset {rs.name} {rs.version} ({rs.hash[:12]}), {len(rs.rules)} rules\n")
+
+    print("1. evaluate() in-process, one case of N events (median and p99 of "
+          f"{'/'.join(str(reps[s]) for s in SIZES)} runs over {logs_per_size} logs per size)")
+    evaluation = bench_evaluate(ruleset, reps, logs_per_size)
+
+    print(f"\n2. POST /v1/cases/{{id}}/events on `stuckfunds serve`, the 20th event of each of "
+          f"{http_cases} cases")
+    http: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="stuckfunds-bench-") as tmp:
+        workdir = Path(tmp)
+        http["sqlite"] = bench_http("sqlite", f"sqlite:///{workdir / 'bench.db'}", ruleset,
+                                    http_cases, workdir)
+        pg = _pg_database()
+        if pg is None:
+            http["postgresql"] = {"skipped": f"not reachable at {PG_ADMIN_URL}"}
+        else:
+            pg_url, version = pg
+            try:
+                http["postgresql"] = {**bench_http("postgresql", pg_url, ruleset, http_cases, workdir),
+                                      "server_version": version}
+            finally:
+                _drop_pg(pg_url)
+        info["postgresql"] = pg[1] if pg else None
+
+    result = {
+        "benchmark": "evaluation", "quick": args.quick, "started_at": started.isoformat(),
+        "machine": info,
+        "ruleset": {"name": rs.name, "version": rs.version, "hash": rs.hash, "rules": len(rs.rules)},
+        "evaluate_in_process": evaluation, "http_post_event": http,
+        "notes": ("latencies in milliseconds; p99 is nearest-rank; the evaluation share is the "
+                  "median in-process evaluate() of the same 20-event logs over the median "
+                  "client-side request latency (the server is not instrumented)"),
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"evaluation-{started:%Y-%m-%d}{'-quick' if args.quick else ''}.json"
+    tmp_path = path.with_suffix(".json.tmp")
+    tmp_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    tmp_path.replace(path)
+    print(f"\nresults written to {path.relative_to(PROJECT_ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
