@@ -34,8 +34,10 @@ from app.cases.event_data_fraud import (
 )
 from app.schemas import Money, OffsetDatetime
 
+# `platform_superior`: the firm's superior, asked in writing to review a disputed decision (B1.5).
 ComplaintAuthority = Literal[
-    "platform", "nfra_branch", "hotline_12378", "insurance_association", "consumer_12315", "other"
+    "platform", "platform_superior", "nfra_branch", "hotline_12378", "insurance_association",
+    "consumer_12315", "other"
 ]
 
 

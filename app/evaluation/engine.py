@@ -107,4 +107,5 @@ class CompiledRuleset:
                 pass  # no rule of this stage matched
             finally:
                 self._host.delete_state(name, sid)
-            return sorted(self._fired)
+            # A rule whose condition has `any` branches fires once per matching branch.
+            return sorted(set(self._fired))

@@ -9,13 +9,16 @@ conflict policy everywhere: the highest `priority` wins (the loader refuses ties
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from app.evaluation.calendar import add_working_days
+from app.evaluation.calendar import CHINA_TZ, add_working_days
 from app.evaluation.engine import CompiledRuleset
 from app.evaluation.facts import FACTS, DerivedFacts, derive
 from app.evaluation.model import ActionAdvice, Because, CaseInput, Deadline, Evaluation, EventInput
 from app.evaluation.rulebook import Leaf, Rule, Ruleset
 
 DAY = timedelta(days=1)
+NO_DEADLINE = 99_999  # days_left of a deadline that does not exist
+MAX_PROBES = 12
+_TICK = timedelta(microseconds=1)
 
 
 class EvaluationError(Exception):
@@ -25,6 +28,18 @@ class EvaluationError(Exception):
 def evaluate(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
              ruleset: CompiledRuleset) -> Evaluation:
     """Evaluate a case's event log as it stood at `as_of`."""
+    # Events after as_of had not happened yet; the later probes must not see them either.
+    events = [e for e in events if e.occurred_at <= as_of]
+    evaluation, candidates = _run(case, events, as_of, ruleset)
+    if evaluation.escalation_level is None:  # resolved or closed: time changes nothing any more
+        return evaluation
+    return evaluation.model_copy(update={"next_transition_at": _next_transition(
+        evaluation, candidates, lambda at: _run(case, events, at, ruleset)[0])})
+
+
+def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
+         ruleset: CompiledRuleset) -> tuple[Evaluation, set[datetime]]:
+    """One pass of every stage at `as_of`; also the instants at which a time-based fact moves."""
     rs = ruleset.ruleset
     derived = derive(case, events, as_of)
     facts = dict(derived.values)
@@ -53,6 +68,12 @@ def evaluate(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
         prov[f"deadline_{deadline.kind}_open"] = prov[f"deadline_{deadline.kind}_lapsed"] = \
             set(deadline.because.events)
     facts["open_deadline_count"] = sum(not d.lapsed for d in deadlines)
+    for kind in rs.deadline_kinds:
+        facts[f"deadline_{kind}_days_left"] = NO_DEADLINE
+    for deadline in deadlines:
+        facts[f"deadline_{deadline.kind}_days_left"] = (
+            -1 if deadline.lapsed else (deadline.due_at - as_of) // DAY)
+        prov[f"deadline_{deadline.kind}_days_left"] = set(deadline.because.events)
 
     facts.update({flag: False for flag in rs.all_flags})
     for rule in fire("flags"):
@@ -94,7 +115,7 @@ def evaluate(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
             because=because(rule),
         )
 
-    return Evaluation(
+    evaluation = Evaluation(
         status=facts["status"],
         escalation_level=level,
         risk_level=facts["risk_level"],
@@ -102,12 +123,13 @@ def evaluate(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
         next_actions=sorted(advice.values(), key=lambda a: (-a.priority, a.action)),
         flags=[flag for flag in rs.all_flags if facts[flag]],
         deadlines=deadlines,
-        next_transition_at=_next_transition(rs, derived, deadlines, as_of),
+        next_transition_at=None,
         rules_fired=fired_all,
         ruleset_version=rs.version,
         ruleset_hash=rs.hash,
         as_of=as_of,
     )
+    return evaluation, _time_candidates(rs, derived, deadlines)
 
 
 def _by_priority(rules: Iterable[Rule], output: str) -> list[Rule]:
@@ -128,11 +150,16 @@ def _clocks(fired: list[Rule], derived: DerivedFacts, as_of: datetime, rs: Rules
         anchor = derived.times.get(then["anchor"])
         if anchor is None:
             continue
-        due = anchor + DAY * float(then.get("offset_days", 0))
+        due = _add_years(anchor, int(then.get("offset_years", 0)))
+        due += DAY * float(then.get("offset_days", 0))
         if then.get("offset_working_days"):
             due = add_working_days(due, int(then["offset_working_days"]))
+        if then.get("end_of_day"):
+            # "Within N days" includes the last day (B1.13): the window closes at the end of it.
+            local = due.astimezone(CHINA_TZ).date() + DAY
+            due = datetime(local.year, local.month, local.day, tzinfo=CHINA_TZ).astimezone(anchor.tzinfo)
         if then.get("paused_by_mediation"):
-            due += _paused(derived.pauses, anchor, due)
+            due = _paused(derived.pauses, anchor, due)
         reason = because(rule)
         anchor_seqs = derived.provenance.get(then["anchor"], frozenset())
         reason = reason.model_copy(update={"events": sorted(set(reason.events) | anchor_seqs)})
@@ -143,32 +170,82 @@ def _clocks(fired: list[Rule], derived: DerivedFacts, as_of: datetime, rs: Rules
     return sorted(chosen.values(), key=lambda d: (d.due_at, d.kind))
 
 
-def _paused(pauses: list[tuple[datetime, datetime]], start: datetime, due: datetime) -> timedelta:
-    """Mediation time inside a window does not count against it (FACTS B1.2)."""
-    total = timedelta(0)
+def _paused(pauses: list[tuple[datetime, datetime]], start: datetime, due: datetime) -> datetime:
+    """The due date once mediation time inside the window is left out (FACTS B1.2).
+
+    The window's running time is spent between pauses; a pause that starts before the time
+    runs out pushes the end past it, however long the pause lasts.
+    """
+    remaining = due - start
+    cursor = start
     for begin, end in sorted(pauses):
-        if end > start and begin < due + total:
-            total += min(end, due + total) - max(begin, start)
-    return total
+        if end <= cursor:
+            continue
+        begin = max(begin, cursor)
+        if begin - cursor >= remaining:
+            break
+        remaining -= begin - cursor
+        cursor = end
+    return cursor + remaining
 
 
-def _next_transition(rs: Ruleset, derived: DerivedFacts, deadlines: list[Deadline],
-                     as_of: datetime) -> datetime | None:
-    """The earliest later instant at which a date-based fact the rules test will change."""
+def _add_years(moment: datetime, years: int) -> datetime:
+    """Same day and time `years` later; 29 February becomes 28 February."""
+    if not years:
+        return moment
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:
+        return moment.replace(year=moment.year + years, day=28)
+
+
+def _time_candidates(rs: Ruleset, derived: DerivedFacts, deadlines: list[Deadline]) -> set[datetime]:
+    """Instants at which a date-based fact a rule tests may change: promise dates, deadlines,
+    and every threshold on a day counter (days since X, days left before a deadline)."""
     candidates = set(derived.transitions) | {d.due_at for d in deadlines}
+    due = {f"deadline_{d.kind}_days_left": d.due_at for d in deadlines if not d.lapsed}
     for rule in rs.rules:
         for leaf in _leaves(rule):
+            if not isinstance(leaf.value, (int, float)) or isinstance(leaf.value, bool):
+                continue
             spec = FACTS.get(leaf.fact)
-            if not spec or not spec.anchor or spec.anchor not in derived.times:
-                continue
-            if leaf.op not in ("gt", "gte", "lt", "lte", "eq", "ne"):
-                continue
-            days = float(leaf.value) + (1 if leaf.op in ("gt", "lte", "eq", "ne") else 0)
-            candidates.add(derived.times[spec.anchor] + DAY * days)
-            if leaf.op in ("eq", "ne"):
-                candidates.add(derived.times[spec.anchor] + DAY * float(leaf.value))
-    future = [c for c in candidates if c > as_of]
-    return min(future) if future else None
+            if spec and spec.anchor and spec.anchor in derived.times:
+                # days_since = floor((t - anchor) / day): it reaches n at anchor + n days.
+                for n in _crossings(leaf.op, leaf.value):
+                    candidates.add(derived.times[spec.anchor] + DAY * n)
+            elif leaf.fact in due:
+                # days_left = floor((due - t) / day): it drops to n just after due - (n + 1) days.
+                for n in _crossings(leaf.op, leaf.value):
+                    candidates.add(due[leaf.fact] - DAY * n + _TICK)
+    return candidates
+
+
+def _crossings(op: str, value: float) -> tuple[float, ...]:
+    """The counter values at which `counter <op> value` can flip."""
+    return {"gte": (value,), "gt": (value + 1,), "lt": (value,), "lte": (value + 1,),
+            "eq": (value, value + 1), "ne": (value, value + 1)}.get(op, ())
+
+
+def _signature(e: Evaluation) -> tuple:
+    """What a client sees change; times that move with as_of itself are left out."""
+    return (e.status, e.risk_level, e.track, tuple(e.flags),
+            tuple((a.action, a.priority) for a in e.next_actions),
+            tuple((d.kind, d.lapsed) for d in e.deadlines))
+
+
+def _next_transition(current: Evaluation, candidates: set[datetime], probe) -> datetime | None:
+    """The earliest later instant at which evaluating again gives a different answer.
+
+    Deadlines lapsing always change the answer; other candidates are checked by evaluating at
+    them. Past MAX_PROBES unchanged candidates the next one is returned unchecked, so a case is
+    woken up early rather than late.
+    """
+    lapsing = {d.due_at for d in current.deadlines if not d.lapsed}
+    signature = _signature(current)
+    for index, at in enumerate(sorted(c for c in candidates if c > current.as_of)):
+        if at in lapsing or index >= MAX_PROBES or _signature(probe(at)) != signature:
+            return at
+    return None
 
 
 def _leaves(rule: Rule) -> Iterable[Leaf]:

@@ -49,6 +49,7 @@ _fact("notice_has_end", bool, "the latest notice names an expected end")
 _fact("notice_has_reason", bool, "the latest notice gives a concrete reason")
 _fact("notice_changed_count", int, "notices edited or removed after publication")
 _fact("notice_screenshot_saved", bool, "a screenshot of the notice is kept")
+_fact("notice_removed", bool, "the latest notice was taken down")
 
 _fact("regulator_checked", bool, "the regulator's site was checked")
 _fact("regulator_confirms", bool, "the regulator's site has a related notice")
@@ -63,6 +64,7 @@ _fact("transfer_records_saved", bool, "a transfer receipt is kept")
 
 _fact("support_contact_count", int, "contacts with the platform's support")
 _fact("details_refused_count", int, "contacts where support gave no details at all")
+_fact("latest_details_complete", bool, "the latest contact gave every detail the guide asks for")
 _fact("explanation_conflicts_notice", bool, "support explained something other than the notice")
 _fact("explanation_kinds_seen", int, "distinct explanations support has given")
 _fact("promise_count", int, "dated promises (support or notice end)")
@@ -77,7 +79,7 @@ _fact("withdrawal_failed_count", int, "refused or failed withdrawals")
 _fact("withdrawal_partial_count", int, "partly paid withdrawals")
 _fact("funds_received_any", bool, "some money arrived")
 _fact("paid_in_full", bool, "the whole amount arrived")
-_fact("days_since_first_failure", int, "days since the first refused withdrawal (-1: none)",
+_fact("days_since_first_failure", int, "days since the first refused withdrawal (the request itself unless an earlier failure is logged)",
       anchor="first_failure_at")
 _fact("days_since_request", int, "days since the withdrawal was requested",
       anchor="withdrawal_requested_at")
@@ -105,7 +107,10 @@ _fact("complaint_association_filed", bool, "a complaint went to the industry ass
 _fact("complaint_12315_filed", bool, "a complaint went to 12315")
 _fact("complaint_forwarded", bool, "the regulator forwarded the complaint to the firm")
 _fact("extension_notified", bool, "the firm announced an extension with a new date")
-_fact("decision_outcome", str, "none, upheld, partially_upheld or rejected")
+_fact("decision_outcome", str, "the firm's decision: none, upheld, partially_upheld or rejected")
+_fact("superior_review_requested", bool, "the decision was taken to the firm's superior")
+_fact("superior_outcome", str, "the superior's answer: none, upheld, partially_upheld or rejected")
+_fact("extension_span_days", int, "days from the complaint to the announced new date (-1: none)")
 _fact("decision_incomplete", bool, "the decision lacks reasons or remedies")
 _fact("days_since_decision", int, "days since the firm's decision (-1: none)", anchor="decision_at")
 _fact("days_since_harm_known", int, "days since the user knew of the harm",
@@ -128,6 +133,7 @@ _anchor("platform_complaint_at", "the latest complaint to the firm (new material
 _anchor("regulator_complaint_at", "the latest complaint to the regulator or 12378")
 _anchor("decision_at", "the firm's decision")
 _anchor("extension_due_at", "the new date the firm announced for its decision")
+_anchor("superior_review_at", "when the decision was taken to the firm's superior")
 _anchor("harm_known_at", "when the user knew of the harm (first refusal, else the request)")
 
 
@@ -169,6 +175,8 @@ def _defaults(case: CaseInput) -> dict[str, Any]:
         amount=float(case.amount),
         notice_kind="none",
         decision_outcome="none",
+        superior_outcome="none",
+        extension_span_days=-1,
         days_since_first_failure=-1,
         days_since_decision=-1,
         days_since_regulator_complaint=-1,
@@ -197,6 +205,9 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
     acc = _Acc()
     acc.v = _defaults(case)
     acc.times["withdrawal_requested_at"] = case.withdrawal_requested_at
+    # A case is opened because the requested withdrawal did not arrive: the request is the
+    # first refusal unless an earlier failed attempt is recorded.
+    acc.times["first_failure_at"] = case.withdrawal_requested_at
     seen = sorted((e for e in events if e.occurred_at <= as_of), key=lambda e: (e.occurred_at, e.seq))
     acc.set("event_count", len(seen))
 
@@ -208,6 +219,7 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
     paid_in_full_at: datetime | None = None
     pauses: list[tuple[datetime, datetime]] = []
     mediation_start: datetime | None = None
+    closed_at: datetime | None = None
 
     for e in seen:
         d, s, t = e.data, e.seq, e.occurred_at
@@ -224,6 +236,7 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
                 promises.append((t, end, s, True))
         elif e.type == "notice_changed":
             acc.add("notice_changed_count", s)
+            acc.set("notice_removed", d["change"] == "removed", s)
         elif e.type == "regulator_checked":
             acc.set("regulator_checked", True, s)
             acc.set("regulator_confirms", bool(d["found_related_notice"]), s)
@@ -250,6 +263,8 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
                 acc.set("communications_saved", True, s)
             explanation = d.get("explanation_kind")
             details = d.get("details_given") or {}
+            complete = len(details) == 4 and all(details.values())
+            acc.set("latest_details_complete", complete, s)
             if explanation == "none" or (details and not any(details.values())):
                 acc.add("details_refused_count", s)
             if explanation in _EXPLANATIONS:
@@ -267,7 +282,7 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
         elif e.type == "withdrawal_attempted":
             if d["result"] == "failed":
                 acc.add("withdrawal_failed_count", s)
-                if "first_failure_at" not in acc.times:
+                if t < acc.times["first_failure_at"]:
                     acc.times["first_failure_at"] = t
                     acc.prov["days_since_first_failure"] = {s}
             elif d["result"] == "partial":
@@ -311,6 +326,10 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
                 acc.set("complaint_regulator_filed", True, s)
                 acc.times["regulator_complaint_at"] = t
                 acc.prov["regulator_complaint_at"] = {s}
+            elif authority == "platform_superior":
+                acc.set("superior_review_requested", True, s)
+                acc.times["superior_review_at"] = t
+                acc.prov["superior_review_at"] = {s}
             elif authority == "insurance_association":
                 acc.set("complaint_association_filed", True, s)
             elif authority == "consumer_12315":
@@ -324,6 +343,8 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
             acc.set("extension_notified", True, s)
             acc.times["extension_due_at"] = _dt(d["new_deadline_at"])
             acc.prov["extension_due_at"] = {s}
+        elif e.type == "decision_received" and d.get("authority") == "platform_superior":
+            acc.set("superior_outcome", d["outcome"], s)
         elif e.type == "decision_received":
             acc.set("decision_outcome", d["outcome"], s)
             acc.set("decision_incomplete",
@@ -347,11 +368,17 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
             acc.set("police_report_filed", True, s)
         elif e.type == "case_closed":
             acc.set("case_closed", True, s)
+            closed_at = t if closed_at is None else closed_at
     if mediation_start is not None:
         pauses.append((mediation_start, as_of))
 
-    transitions = _fold_promises(acc, promises, excuses, paid_in_full_at, as_of)
-    acc.times["harm_known_at"] = acc.times.get("first_failure_at", case.withdrawal_requested_at)
+    # Once the money is all there, or the user closed the case, no promise can break any more.
+    settled_at = min((t for t in (paid_in_full_at, closed_at) if t is not None), default=None)
+    transitions = _fold_promises(acc, promises, excuses, settled_at, as_of)
+    if "extension_due_at" in acc.times and "platform_complaint_at" in acc.times:
+        acc.v["extension_span_days"] = (acc.times["extension_due_at"] - acc.times["platform_complaint_at"]) // DAY
+        acc.prov["extension_span_days"] = set(acc.prov.get("extension_due_at", set()))
+    acc.times["harm_known_at"] = acc.times["first_failure_at"]
     acc.prov["days_since_harm_known"] = acc.prov.get("days_since_first_failure", set())
     for name, spec in FACTS.items():
         if spec.anchor and spec.anchor in acc.times:

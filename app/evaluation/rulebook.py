@@ -22,7 +22,8 @@ from app.evaluation.model import RISK_LEVELS, STATUSES
 STAGES = ("clocks", "flags", "gate", "status", "actions")
 # Outputs a stage may set, and the facts it adds for the stages after it.
 STAGE_OUTPUTS = {
-    "clocks": {"deadline", "anchor", "offset_days", "offset_working_days", "paused_by_mediation"},
+    "clocks": {"deadline", "anchor", "offset_days", "offset_years", "offset_working_days",
+               "end_of_day", "paused_by_mediation"},
     "flags": {"flag"},
     "gate": {"track", "risk", "priority"},
     "status": {"status", "priority"},
@@ -117,6 +118,7 @@ class Ruleset:
             for kind in self.deadline_kinds:
                 known[f"deadline_{kind}_open"] = bool
                 known[f"deadline_{kind}_lapsed"] = bool
+                known[f"deadline_{kind}_days_left"] = int
             known["open_deadline_count"] = int
         if index > 1:
             known.update({flag: bool for flag in self.all_flags})

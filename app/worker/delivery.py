@@ -12,7 +12,7 @@ import random
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
 import httpx
@@ -32,6 +32,7 @@ MAX_RETRY_AFTER = timedelta(days=1)
 @dataclass(frozen=True)
 class Job:
     delivery_id: uuid.UUID
+    endpoint_id: uuid.UUID
     url: str
     secret: str
     message_id: uuid.UUID
@@ -66,9 +67,25 @@ def deliver_due(*, sessions: sessionmaker, settings: Settings, now: datetime, ba
                 client: httpx.Client, clock=None) -> int:
     """Lease and send one batch of due deliveries; returns how many were attempted."""
     jobs = _lease(sessions, settings, now, batch_size)
+    disabled: set[uuid.UUID] = set()
+    attempted = 0
     for job in jobs:
-        _send(sessions, settings, job, client, clock or (lambda: now))
-    return len(jobs)
+        if job.endpoint_id in disabled:
+            # An earlier job of this batch disabled the endpoint (410, or too many failures):
+            # send nothing more to it; the delivery waits, pending, until it is enabled again.
+            _release(sessions, job)
+            continue
+        attempted += 1
+        if _send(sessions, settings, job, client, clock or (lambda: now)):
+            disabled.add(job.endpoint_id)
+    return attempted
+
+
+def _release(sessions: sessionmaker, job: Job) -> None:
+    with sessions() as session, session.begin():
+        delivery = session.get(WebhookDelivery, job.delivery_id, with_for_update=True)
+        delivery.lease_until = None
+        delivery.attempt_count -= 1  # counted when leased, never attempted
 
 
 def _lease(sessions: sessionmaker, settings: Settings, now: datetime, limit: int) -> list[Job]:
@@ -89,17 +106,20 @@ def _lease(sessions: sessionmaker, settings: Settings, now: datetime, limit: int
         for delivery, endpoint, message in rows:
             delivery.lease_until = now + lease
             delivery.attempt_count += 1
-            jobs.append(Job(delivery.id, endpoint.url, decrypt(settings, endpoint.secret_encrypted),
-                            message.id, message.kind, message.payload, message.created_at,
-                            delivery.attempt_count))
+            jobs.append(Job(delivery.id, endpoint.id, endpoint.url,
+                            decrypt(settings, endpoint.secret_encrypted), message.id, message.kind,
+                            message.payload, message.created_at, delivery.attempt_count))
         return jobs
 
 
-def _send(sessions: sessionmaker, settings: Settings, job: Job, client: httpx.Client, clock) -> None:
+def _send(sessions: sessionmaker, settings: Settings, job: Job, client: httpx.Client, clock) -> bool:
+    """One attempt; True when its outcome disabled the endpoint."""
     body = json.dumps({"type": job.kind, "timestamp": job.created_at.isoformat(), "data": job.payload},
                       separators=(",", ":"), ensure_ascii=False)
     msg_id = f"msg_{job.message_id.hex}"
-    sent_at = clock()
+    # Receivers check webhook-timestamp against their own clock (replay protection), so it is
+    # the wall-clock time of sending, whatever clock schedules the retries.
+    sent_at = datetime.now(timezone.utc)
     headers = {"content-type": "application/json", "webhook-id": msg_id,
                "webhook-timestamp": str(int(sent_at.timestamp())),
                "webhook-signature": Webhook(job.secret).sign(msg_id, sent_at, body),
@@ -118,10 +138,10 @@ def _send(sessions: sessionmaker, settings: Settings, job: Job, client: httpx.Cl
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
     duration = int((time.monotonic() - started) * 1000)
-    _settle(sessions, settings, job, status_code, error, wait, duration, clock())
+    return _settle(sessions, settings, job, status_code, error, wait, duration, clock())
 
 
-def _settle(sessions, settings, job: Job, status_code, error, wait, duration_ms, now) -> None:
+def _settle(sessions, settings, job: Job, status_code, error, wait, duration_ms, now) -> bool:
     with sessions() as session, session.begin():
         delivery = session.get(WebhookDelivery, job.delivery_id, with_for_update=True)
         endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
@@ -142,5 +162,7 @@ def _settle(sessions, settings, job: Job, status_code, error, wait, duration_ms,
         else:
             delivery.next_attempt_at = now + (wait if wait is not None
                                               else backoff(delivery.attempt_count, settings))
+        disabled = endpoint.disabled_at is not None
     log.info("webhook attempt", extra={"delivery_id": str(job.delivery_id), "status": status_code,
                                        "error": error, "attempt": job.attempt})
+    return disabled

@@ -142,6 +142,14 @@ def test_posted_event_is_read_back_with_its_note_and_its_instant(api):
         datetime(2099, 1, 1, 1, tzinfo=timezone.utc)
 
 
+def test_case_opened_in_beijing_time_reads_back_as_its_201(api):
+    # The same normalisation as events: the 201 body is what later reads return.
+    response = api.post("/v1/cases", json=intake(
+        withdrawal_requested_at=(datetime.now(BEIJING) - timedelta(days=3)).isoformat()))
+    assert response.status_code == 201, response.text
+    assert api.get(response.headers["location"]).json() == response.json()
+
+
 def test_unknown_seq_is_404_problem(api):
     case_id = open_case(api)
     response = api.get(f"/v1/cases/{case_id}/events/1")

@@ -55,8 +55,8 @@ class WhatIf:
 
     def evaluate(self, events: list[dict[str, Any]], as_of: str | None = None) -> dict[str, Any]:
         before = self.api.get("/v1/cases").json()
-        response = self.api.post("/v1/evaluate",
-                                 json={"case": intake(), "events": events, "as_of": as_of or ahead(seconds=1)})
+        body = {"case": intake(), "events": events, "as_of": as_of or ago()}  # ago() is now
+        response = self.api.post("/v1/evaluate", json=body)
         assert response.status_code == 200, response.text
         assert self.api.get("/v1/cases").json() == before, "a what-if must store nothing"
         return response.json()

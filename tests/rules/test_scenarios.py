@@ -71,3 +71,14 @@ def test_every_scenario_says_which_rules_fire_and_which_do_not():
     vague = [p.name for p in PATHS
              if not load_scenario(p).expect.get("rules_fired") or "status" not in load_scenario(p).expect]
     assert vague == [], f"scenarios without rules_fired or status: {vague}"
+
+
+def test_scenarios_name_only_rules_that_exist(compiled):
+    known = {r.id for r in compiled.ruleset.rules}
+    unknown = {}
+    for path in PATHS:
+        expect = load_scenario(path).expect
+        named = set(expect.get("rules_fired", [])) | set(expect.get("rules_not_fired", []))
+        if named - known:
+            unknown[path.name] = sorted(named - known)
+    assert unknown == {}, f"scenarios naming rules that do not exist: {unknown}"
