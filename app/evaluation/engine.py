@@ -105,7 +105,13 @@ class CompiledRuleset:
                 self._host.assert_fact(name, {**facts, "sid": sid, "id": sid})
             except durable_engine.MessageNotHandledException:
                 pass  # no rule of this stage matched
-            finally:
-                self._host.delete_state(name, sid)
+            except Exception:
+                # Clean up, but let the engine's first error be the one reported.
+                try:
+                    self._host.delete_state(name, sid)
+                except Exception:  # noqa: S110 - the original error matters more
+                    pass
+                raise
+            self._host.delete_state(name, sid)
             # A rule whose condition has `any` branches fires once per matching branch.
             return sorted(set(self._fired))

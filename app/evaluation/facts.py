@@ -39,7 +39,7 @@ def _anchor(name: str, doc: str) -> None:
 _fact("platform_kind", str, "intake platform kind")
 _fact("platform_licensed", str, "yes / no / unknown, from the intake or a later licence check")
 _fact("app_source", str, "where the app came from, or unknown")
-_fact("amount", float, "the amount stuck, in the case currency")
+_fact("amount", int, "the amount stuck, in whole units of the case currency")
 _fact("event_count", int, "events in the log")
 
 _fact("notice_count", int, "notices seen")
@@ -172,7 +172,9 @@ def _defaults(case: CaseInput) -> dict[str, Any]:
         platform_kind=case.platform_kind,
         platform_licensed={True: "yes", False: "no", None: "unknown"}[case.platform_licensed],
         app_source=case.app_source or "unknown",
-        amount=float(case.amount),
+        # Whole units as an integer: thresholds are whole amounts, and a float this large would
+        # reach durable-rules as "1e+16", which its JSON parser rejects.
+        amount=int(case.amount),
         notice_kind="none",
         decision_outcome="none",
         superior_outcome="none",

@@ -372,16 +372,9 @@ def test_events_after_as_of_are_ignored(ruleset, log, before):
     assert with_future == evaluate(case, [], as_of, ruleset).model_dump_json()
 
 
-# The properties above draw amounts from 1 to 10^7. The intake accepts up to 16 integer digits
-# (Money: max_digits=18, decimal_places=2), and the top of that range does not survive the trip
-# into durable-rules: float(Decimal("9999999999999999.99")) is 1e16, json.dumps writes "1e+16",
-# durable's JSON parser refuses an exponent without a fraction ("Could not assert fact, error code:
-# 204"), and the `finally: delete_state` in engine.fire then raises "error code: 309" over it.
-# POST /v1/cases and POST /v1/evaluate answer 500 for such an amount.
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: an intake amount of 9999999999999999.00-.99 (valid Money) is asserted to durable as the "
-    "float 1e16, serialized '1e+16', which durable cannot parse: evaluate raises "
-    "durable_rules_engine.error 'Could not delete state, error code: 309' (masking 204 on assert)"))
+# The properties above draw amounts from 1 to 10^7; the intake accepts up to 16 integer digits
+# (Money: max_digits=18, decimal_places=2). The top of that range once reached durable-rules as
+# the float 1e16, written "1e+16", which its JSON parser refuses: every amount must survive.
 @PROPERTY_SETTINGS
 @example(amount=Decimal("9999999999999999.99"))
 @given(amount=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9999999999999999.99"),

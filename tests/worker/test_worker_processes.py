@@ -276,7 +276,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(pg_database):
     env = worker_env(pg_database, STUCKFUNDS_WORKER_BATCH_SIZE="500")
     with database(pg_database) as db:
         with workers(1, env, kill_when=lambda r: r.get("msg") == "case swept") as [doomed]:
-                ids = seed_due_cases(db, 2000)
+            ids = seed_due_cases(db, 2000)
             assert doomed.process.wait(timeout=30) == -signal.SIGKILL
         # It had re-evaluated a case or more of its first batch of 500, but committed nothing.
         assert doomed.killed_after is not None and len(doomed.swept()) >= 1
