@@ -116,6 +116,78 @@ def clients_create(name: Annotated[str, typer.Argument(help="A name for the clie
     typer.echo(issued.key)
 
 
+def _client_session(database_url: str | None):
+    from app.db.engine import make_engine, make_sessionmaker
+    from app.db.migrate import upgrade_to_head
+
+    settings = _settings(database_url)
+    if settings.is_sqlite:
+        upgrade_to_head(settings.database_url)
+    engine = make_engine(settings)
+    return engine, make_sessionmaker(engine)
+
+
+def _find_client_or_exit(session, ref: str):
+    from app.auth.service import find_client
+
+    client = find_client(session=session, ref=ref)
+    if client is None:
+        typer.echo(f"error: no client {ref!r} (give its id or name)", err=True)
+        raise typer.Exit(2)
+    return client
+
+
+@clients_cli.command("list")
+def clients_list(database_url: DatabaseUrl = None) -> None:
+    """List clients and their keys (prefixes only; keys are never stored)."""
+    from app.auth.service import list_clients
+
+    engine, sessions = _client_session(database_url)
+    with sessions() as session:
+        for client, keys in list_clients(session=session):
+            typer.echo(f"{client.id}  {client.name}")
+            for key in keys:
+                state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "live"
+                typer.echo(f"    {key.prefix}…  created {key.created_at:%Y-%m-%d %H:%M}  {state}")
+    engine.dispose()
+
+
+@clients_cli.command("rotate")
+def clients_rotate(client: Annotated[str, typer.Argument(help="Client id or name")],
+                   database_url: DatabaseUrl = None) -> None:
+    """Issue a new key; the old ones stay live until you revoke them (printed last, once)."""
+    from app.auth.service import issue_key
+
+    engine, sessions = _client_session(database_url)
+    with sessions.begin() as session:
+        found = _find_client_or_exit(session, client)
+        issued = issue_key(session=session, client_id=found.id, now=datetime.now(timezone.utc))
+    engine.dispose()
+    typer.echo(f"new key for {found.name}, prefix {issued.prefix}; revoke the old one with "
+               f"`stuckfunds clients revoke {found.name} --key <prefix>` once it is replaced")
+    typer.echo(issued.key)
+
+
+@clients_cli.command("revoke")
+def clients_revoke(
+    client: Annotated[str, typer.Argument(help="Client id or name")],
+    key: Annotated[str | None, typer.Option("--key", help="Revoke only the key with this prefix")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Revoke one key (--key PREFIX) or every key of a client; it stops working at once."""
+    from app.auth.service import revoke_keys
+
+    engine, sessions = _client_session(database_url)
+    with sessions.begin() as session:
+        found = _find_client_or_exit(session, client)
+        count = revoke_keys(session=session, client_id=found.id, prefix=key, now=datetime.now(timezone.utc))
+    engine.dispose()
+    if not count:
+        typer.echo("error: no live key matched", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"revoked {count} key(s) of {found.name}")
+
+
 @cli.command()
 def openapi() -> None:
     """Print the OpenAPI document (the committed contract is openapi/openapi.json)."""

@@ -3,15 +3,21 @@
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from app.cases.router import evaluation_router
 from app.cases.router import router as cases_router
 from app.db.engine import WRITE, make_engine, make_sessionmaker
 from app.db.migrate import upgrade_to_head
+from app.dossier.router import router as dossier_router
 from app.evaluation import CompiledRuleset, load_ruleset
+from app.evidence.router import router as evidence_router
 from app.health.router import router as health_router
+from app.access.router import router as access_router
+from app.auth.ratelimit import RateLimiter
 from app.logs import configure_logging
+from app.middleware import RequestContextMiddleware
 from app.problems import install_problem_handlers, problems_in_openapi
 from app.rules_api.router import router as rules_router
 from app.settings import Settings, get_settings
@@ -58,11 +64,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = make_sessionmaker(engine)
     app.state.write_sessions = make_sessionmaker(engine.execution_options(**WRITE))
     app.state.ruleset = CompiledRuleset(load_ruleset(settings.rules_dir))
+    app.state.rate_limiter = RateLimiter(settings)
     install_problem_handlers(app)
+    # Added last = outermost: CORS headers go on every answer, errors included.
+    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
+                       allow_methods=["GET", "POST", "PATCH", "DELETE"],
+                       allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match",
+                                      "Accept-Language", "X-Request-ID"],
+                       expose_headers=["ETag", "Location", "Retry-After", "Idempotent-Replayed",
+                                       "X-Request-ID"])
     app.include_router(health_router)
     app.include_router(cases_router)
     app.include_router(rules_router)
     app.include_router(webhooks_router)
+    app.include_router(access_router)
+    app.include_router(evidence_router)
+    app.include_router(dossier_router)
     app.include_router(evaluation_router)
     build_openapi = app.openapi
     app.openapi = lambda: problems_in_openapi(build_openapi())

@@ -50,6 +50,22 @@ class ProblemError(Exception):
         self.extra = extra
 
 
+class Forbidden(ProblemError):
+    status, code, title = 403, "forbidden", "Not allowed with this credential"
+
+
+class TooManyRequests(ProblemError):
+    status, code, title = 429, "rate-limited", "Too many requests"
+
+
+class PreconditionFailed(ProblemError):
+    status, code, title = 412, "precondition-failed", "The case has changed"
+
+
+class PreconditionRequired(ProblemError):
+    status, code, title = 428, "precondition-required", "If-Match is required"
+
+
 class NotFound(ProblemError):
     status, code, title = 404, "not-found", "Not found"
 
@@ -68,6 +84,14 @@ class InvalidRequest(ProblemError):
 
 class ServiceUnavailable(ProblemError):
     status, code, title = 503, "unavailable", "Service unavailable"
+
+
+class PayloadTooLarge(ProblemError):
+    status, code, title = 413, "payload-too-large", "The upload is too large"
+
+
+class UnsupportedMediaType(ProblemError):
+    status, code, title = 415, "unsupported-media-type", "This type of file is not accepted"
 
 
 def problem_response(status: int, code: str, title: str, detail: str | None, request: Request,

@@ -19,6 +19,28 @@ class Settings(BaseSettings):
     page_size_max: int = Field(default=100, ge=1, le=1000)
     log_level: str = "INFO"
 
+    # Rate limits ("N/second|minute|hour"), per API key and per case token; shared through
+    # Redis when a URL is set, counted per process otherwise.
+    redis_url: str | None = None
+    rate_limit_api_key: str = "600/minute"
+    rate_limit_case_token: str = "60/minute"
+    # Browsers may call the API from these origins only (exact matches; empty: none).
+    cors_origins: list[str] = Field(default_factory=list)
+    # Idempotency-Key records are kept at least this long (published in the README).
+    idempotency_ttl_hours: float = Field(default=48, ge=24)
+    case_token_ttl_days: float = Field(default=90, gt=0)
+
+    # Evidence uploads (app/evidence/): files are stored once per SHA-256 under `evidence_dir`
+    # (relative paths are taken from the working directory, like the SQLite file). The type is
+    # sniffed from the content and must be one of `evidence_media_types`.
+    evidence_dir: Path = Path("evidence")
+    evidence_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1, le=1024 * 1024 * 1024)
+    evidence_media_types: tuple[str, ...] = (
+        "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf",
+        "audio/mpeg", "audio/mp4", "audio/wav", "audio/ogg", "audio/amr", "video/mp4",
+        "text/plain",
+    )
+
     # Encrypts webhook signing secrets at rest. Unset: a key file is created beside the
     # service (fine for the embedded default; set the variable in production).
     secret_key: SecretStr | None = None

@@ -1,4 +1,4 @@
-"""Authentication, use cases: create clients, issue keys, resolve a presented key."""
+"""Authentication, use cases: clients and their API keys, end-user case tokens."""
 
 import hashlib
 import secrets
@@ -9,9 +9,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import ApiClient, ApiKey
+from app.db.models import ApiClient, ApiKey, CaseToken
 
 KEY_PREFIX = "sf_"
+TOKEN_PREFIX = "sfct_"
 
 
 @dataclass(frozen=True)
@@ -21,8 +22,37 @@ class IssuedKey:
     prefix: str
 
 
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
+@dataclass(frozen=True)
+class IssuedToken:
+    id: uuid.UUID
+    case_id: uuid.UUID
+    token: str  # shown once; only its hash is stored
+    prefix: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Credential:
+    """What a presented secret turned out to be."""
+
+    kind: str  # api_key | case_token
+    id: uuid.UUID
+    client_id: uuid.UUID
+    prefix: str
+    case_id: uuid.UUID | None = None
+
+
+def hash_secret(secret: str) -> str:
+    """Keys and tokens carry 256 random bits, so a plain SHA-256 is a safe digest for them."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+hash_key = hash_secret
+
+
+def _new_secret(prefix: str) -> tuple[str, str]:
+    secret = prefix + secrets.token_urlsafe(32)
+    return secret, secret[: len(prefix) + 6]
 
 
 def create_client(*, session: Session, name: str, now: datetime) -> IssuedKey:
@@ -34,17 +64,66 @@ def create_client(*, session: Session, name: str, now: datetime) -> IssuedKey:
 
 
 def issue_key(*, session: Session, client_id: uuid.UUID, now: datetime) -> IssuedKey:
-    """Issue a new key for a client; 256 random bits, so a plain SHA-256 is a safe digest."""
-    key = KEY_PREFIX + secrets.token_urlsafe(32)
-    prefix = key[: len(KEY_PREFIX) + 6]
-    session.add(ApiKey(client_id=client_id, prefix=prefix, key_hash=hash_key(key), created_at=now))
+    """A new key for a client; its other live keys stay valid (that is how rotation works)."""
+    key, prefix = _new_secret(KEY_PREFIX)
+    session.add(ApiKey(client_id=client_id, prefix=prefix, key_hash=hash_secret(key), created_at=now))
     session.flush()
     return IssuedKey(client_id=client_id, key=key, prefix=prefix)
 
 
-def client_for_key(*, session: Session, key: str) -> uuid.UUID | None:
-    """The client a live key belongs to, or None."""
-    row = session.execute(
-        select(ApiKey.client_id).where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
-    ).first()
-    return row[0] if row else None
+def list_clients(*, session: Session) -> list[tuple[ApiClient, list[ApiKey]]]:
+    clients = session.scalars(select(ApiClient).order_by(ApiClient.created_at, ApiClient.id)).all()
+    keys = session.scalars(select(ApiKey).order_by(ApiKey.created_at)).all()
+    return [(c, [k for k in keys if k.client_id == c.id]) for c in clients]
+
+
+def find_client(*, session: Session, ref: str) -> ApiClient | None:
+    """A client by id or by name."""
+    try:
+        found = session.get(ApiClient, uuid.UUID(ref))
+    except ValueError:
+        found = None
+    return found or session.scalars(select(ApiClient).where(ApiClient.name == ref)).first()
+
+
+def revoke_keys(*, session: Session, prefix: str | None = None, client_id: uuid.UUID | None = None,
+                now: datetime) -> int:
+    """Revoke one key (by prefix) or every key of a client; revoked keys fail at once."""
+    query = select(ApiKey).where(ApiKey.revoked_at.is_(None))
+    if prefix:
+        query = query.where(ApiKey.prefix == prefix)
+    if client_id:
+        query = query.where(ApiKey.client_id == client_id)
+    keys = session.scalars(query).all()
+    for key in keys:
+        key.revoked_at = now
+    return len(keys)
+
+
+def issue_case_token(*, session: Session, case_id: uuid.UUID, client_id: uuid.UUID, now: datetime,
+                     expires_at: datetime) -> IssuedToken:
+    """A token that reaches this one case and nothing else."""
+    token, prefix = _new_secret(TOKEN_PREFIX)
+    row = CaseToken(case_id=case_id, client_id=client_id, prefix=prefix, token_hash=hash_secret(token),
+                    created_at=now, expires_at=expires_at)
+    session.add(row)
+    session.flush()
+    return IssuedToken(id=row.id, case_id=case_id, token=token, prefix=prefix, expires_at=expires_at)
+
+
+def list_case_tokens(*, session: Session, case_id: uuid.UUID) -> list[CaseToken]:
+    return list(session.scalars(select(CaseToken).where(CaseToken.case_id == case_id)
+                                .order_by(CaseToken.created_at, CaseToken.id)))
+
+
+def resolve(*, session: Session, secret: str, now: datetime) -> Credential | None:
+    """The live key or unexpired, unrevoked case token a presented secret belongs to."""
+    digest = hash_secret(secret)
+    if secret.startswith(TOKEN_PREFIX):
+        token = session.scalars(select(CaseToken).where(
+            CaseToken.token_hash == digest, CaseToken.revoked_at.is_(None),
+            CaseToken.expires_at > now)).first()
+        return token and Credential("case_token", token.id, token.client_id, token.prefix, token.case_id)
+    key = session.scalars(select(ApiKey).where(ApiKey.key_hash == digest,
+                                               ApiKey.revoked_at.is_(None))).first()
+    return key and Credential("api_key", key.id, key.client_id, key.prefix)

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal, Union, get_args
 
-from pydantic import Discriminator, Field, StrictBool, WrapValidator
+from pydantic import Discriminator, Field, StrictBool, StringConstraints, WrapValidator
 
 from app.cases.event_data_common import (
     EventBase,
@@ -116,6 +116,8 @@ class EvidenceSavedData(EventData):
     ]
     # A string rather than a UUID: the file may live in the client's own store under its own id.
     evidence_id: Label | None = None
+    # The file's SHA-256 (lowercase hex); set by the evidence upload so the chain seals the file.
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = None
 
 
 class EvidenceSavedEvent(EventBase):

@@ -43,3 +43,8 @@ def list_cases(session: Session, *, client_id: uuid.UUID, limit: int,
 def get_event(session: Session, *, case_id: uuid.UUID, seq: int) -> CaseEvent | None:
     return session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id,
                                                    CaseEvent.seq == seq)).first()
+
+
+def get_event_by_client_id(session: Session, *, case_id: uuid.UUID, event_id: uuid.UUID) -> CaseEvent | None:
+    return session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id,
+                                                   CaseEvent.event_id == event_id)).first()

@@ -1,24 +1,28 @@
 """Cases, HTTP edge: parse, call one service function, shape the response."""
 
 import uuid
+from datetime import timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel
 
-from app.auth.dependencies import CurrentCaller
+from app.access.service import issue_token
+from app.auth.dependencies import ActingAs, CaseCaller, CurrentCaller
 from app.cases import repository, service
 from app.cases.event_data import CaseEventCreate
 from app.cases.intake import CaseCreate
 from app.cases.present import present_evaluation
 from app.cases.schemas import (
-    CasePage, CaseRead, CaseSummary, EvaluationRead, EventAppended, EventPage, EventRead, WhatIf,
+    CasePage, CaseRead, CaseSummary, CaseUpdate, EvaluationRead, EventAppended, EventPage, EventRead,
+    WhatIf,
 )
 from app.db.models import Case
 from app.db.session import ReadSession, WriteSession
 from app.deps import CurrentRuleset, Locale, Now, RawBody, WarningLead
 from app.evaluation.catalogue import DEFAULT_LOCALE
 from app.evaluation.model import RISK_LEVELS, STATUSES
+from app.idempotency import IdempotencyGuard
 from app.problems import NotFound, problem_responses
 
 router = APIRouter(prefix="/v1", tags=["cases"])
@@ -28,8 +32,8 @@ StatusName = Literal[STATUSES]  # type: ignore[valid-type]
 RiskName = Literal[RISK_LEVELS]  # type: ignore[valid-type]
 
 
-def _etag(case: Case) -> str:
-    return f'"{case.id.hex}.{case.version}"'
+_etag = service.etag_of
+IfMatch = Annotated[str | None, Header(description="The ETag you last read; 412 if the case moved on")]
 
 
 def _case_read(case: Case, evaluation: dict, ruleset: CurrentRuleset, locale: str) -> CaseRead:
@@ -48,7 +52,7 @@ def _case_read(case: Case, evaluation: dict, ruleset: CurrentRuleset, locale: st
     )
 
 
-def _written(model: BaseModel, *, headers: dict[str, str]) -> Response:
+def _written(model: BaseModel, *, headers: dict[str, str], status_code: int = 201) -> Response:
     """A write route's 201, rendered in the route's own worker thread while its lock is held.
 
     Returning the model instead would make FastAPI validate it in a second threadpool task, after
@@ -56,12 +60,13 @@ def _written(model: BaseModel, *, headers: dict[str, str]) -> Response:
     commits. When every worker thread is queued on that lock, the task never starts, and the lock
     is only freed when the queued requests fail (deadlock until the pool or busy timeout).
     """
-    return Response(model.model_dump_json(), status_code=201, media_type="application/json",
+    return Response(model.model_dump_json(), status_code=status_code, media_type="application/json",
                     headers=headers)
 
 
 def _load(session, caller, case_id: uuid.UUID) -> Case:
-    case = repository.get_case(session, client_id=caller.client_id, case_id=case_id)
+    case = (repository.get_case(session, client_id=caller.client_id, case_id=case_id)
+            if caller.may_see(case_id) else None)
     if case is None:
         # Another client's case is indistinguishable from a missing one.
         raise NotFound("No such case.")
@@ -69,14 +74,24 @@ def _load(session, caller, case_id: uuid.UUID) -> Case:
 
 
 @router.post("/cases", status_code=201, response_model=CaseRead,
-             responses=problem_responses(401, 409, 422))
-def open_case(body: CaseCreate, caller: CurrentCaller, session: WriteSession,
-              ruleset: CurrentRuleset, now: Now, locale: Locale, lead: WarningLead) -> Response:
+             responses=problem_responses(401, 403, 409, 422, 429))
+def open_case(body: CaseCreate, caller: CurrentCaller, actor: ActingAs, idem: IdempotencyGuard,
+              session: WriteSession, ruleset: CurrentRuleset, now: Now, locale: Locale,
+              lead: WarningLead, request: Request,
+              issue_token_: Annotated[bool, Query(alias="issue_token", description=(
+                  "Also return a token for this one case, for the end user's own app"))] = False,
+              ) -> Response:
     """Open a case from the intake; answers with the case and its first evaluation."""
+    if idem.replay:
+        return idem.replay
     case = service.open_case(session=session, client_id=caller.client_id, case_in=body,
-                             ruleset=ruleset, now=now, warning_lead=lead)
-    return _written(_case_read(case, case.evaluation, ruleset, locale or body.locale or DEFAULT_LOCALE),
-                    headers={"Location": f"/v1/cases/{case.id}", "ETag": _etag(case)})
+                             ruleset=ruleset, now=now, warning_lead=lead, actor=actor)
+    read = _case_read(case, case.evaluation, ruleset, locale or body.locale or DEFAULT_LOCALE)
+    if issue_token_:
+        ttl = timedelta(days=request.app.state.settings.case_token_ttl_days)
+        read.case_token = issue_token(session=session, case=case, actor=actor, now=now, ttl=ttl)
+    return idem.complete(session, _written(read, headers={"Location": f"/v1/cases/{case.id}",
+                                                          "ETag": _etag(case)}))
 
 
 @router.get("/cases", response_model=CasePage, responses=problem_responses(401, 422))
@@ -99,7 +114,7 @@ def _summary(case: Case) -> dict:
 
 
 @router.get("/cases/{case_id}", response_model=CaseRead, responses=problem_responses(401, 404, 422))
-def get_case(case_id: uuid.UUID, caller: CurrentCaller, session: ReadSession,
+def get_case(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession,
              ruleset: CurrentRuleset, now: Now, locale: Locale, response: Response,
              as_of: Annotated[AwareDatetime | None, Query(description="Preview another moment")] = None,
              ) -> CaseRead:
@@ -112,26 +127,53 @@ def get_case(case_id: uuid.UUID, caller: CurrentCaller, session: ReadSession,
 
 
 @router.post("/cases/{case_id}/events", status_code=201, response_model=EventAppended,
-             responses=problem_responses(401, 404, 422))
-def append_event(case_id: uuid.UUID, body: CaseEventCreate, raw: RawBody, caller: CurrentCaller,
-                 session: WriteSession, ruleset: CurrentRuleset, now: Now, locale: Locale,
-                 lead: WarningLead) -> Response:
-    """Append an event to the case's log; answers with the stored event and the new evaluation."""
-    case, event, evaluation = service.append_event(
+             responses=problem_responses(401, 404, 409, 412, 422, 429))
+def append_event(case_id: uuid.UUID, body: CaseEventCreate, raw: RawBody, caller: CaseCaller,
+                 actor: ActingAs, idem: IdempotencyGuard, session: WriteSession,
+                 ruleset: CurrentRuleset, now: Now, locale: Locale, lead: WarningLead,
+                 if_match: IfMatch = None) -> Response:
+    """Append an event to the case's log; answers with the stored event and the new evaluation.
+
+    A resent `event_id` answers 200 with the stored event instead of storing it twice.
+    """
+    if idem.replay:
+        return idem.replay
+    if not caller.may_see(case_id):
+        raise NotFound("No such case.")
+    result = service.append_event(
         session=session, client_id=caller.client_id, case_id=case_id, event_in=body, raw=raw,
-        ruleset=ruleset, now=now, warning_lead=lead)
+        ruleset=ruleset, now=now, warning_lead=lead, actor=actor, if_match=if_match)
+    case, event, evaluation = result
     appended = EventAppended(
         event=EventRead.model_validate(event),
         evaluation=present_evaluation(evaluation.model_dump(mode="json"), ruleset.ruleset,
                                       locale or case.locale or DEFAULT_LOCALE),
     )
-    return _written(appended, headers={"Location": f"/v1/cases/{case_id}/events/{event.seq}",
-                                       "ETag": _etag(case)})
+    headers = {"Location": f"/v1/cases/{case_id}/events/{event.seq}", "ETag": _etag(case)}
+    if result.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return idem.complete(session, _written(appended, headers=headers,
+                                           status_code=200 if result.replayed else 201))
+
+
+@router.patch("/cases/{case_id}", response_model=CaseRead,
+              responses=problem_responses(401, 404, 409, 412, 422, 428, 429))
+def update_case(case_id: uuid.UUID, body: CaseUpdate, caller: CaseCaller, actor: ActingAs,
+                session: WriteSession, ruleset: CurrentRuleset, locale: Locale, now: Now,
+                if_match: IfMatch = None) -> Response:
+    """Change the case's reference, province or language; requires If-Match (428 without)."""
+    if not caller.may_see(case_id):
+        raise NotFound("No such case.")
+    case = service.update_case(session=session, client_id=caller.client_id, case_id=case_id,
+                               changes=body.model_dump(exclude_unset=True), if_match=if_match,
+                               actor=actor, now=now)
+    return _written(_case_read(case, case.evaluation, ruleset, locale or case.locale or DEFAULT_LOCALE),
+                    headers={"ETag": _etag(case)}, status_code=200)
 
 
 @router.get("/cases/{case_id}/events", response_model=EventPage,
             responses=problem_responses(401, 404, 422))
-def list_events(case_id: uuid.UUID, caller: CurrentCaller, session: ReadSession) -> EventPage:
+def list_events(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession) -> EventPage:
     """The case's timeline, in `seq` order."""
     case = _load(session, caller, case_id)
     return EventPage(items=[EventRead.model_validate(e)
@@ -140,7 +182,7 @@ def list_events(case_id: uuid.UUID, caller: CurrentCaller, session: ReadSession)
 
 @router.get("/cases/{case_id}/events/{seq}", response_model=EventRead,
             responses=problem_responses(401, 404, 422))
-def get_event(case_id: uuid.UUID, seq: int, caller: CurrentCaller, session: ReadSession) -> EventRead:
+def get_event(case_id: uuid.UUID, seq: int, caller: CaseCaller, session: ReadSession) -> EventRead:
     """One event of the case's timeline."""
     case = _load(session, caller, case_id)
     event = repository.get_event(session, case_id=case.id, seq=seq)

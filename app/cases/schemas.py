@@ -2,10 +2,11 @@
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
+from app.access.schemas import CaseTokenIssued
 from app.cases.event_data import CaseEventCreate
 from app.cases.intake import CaseCreate
 from app.schemas import ReadSchema, Schema
@@ -77,6 +78,16 @@ class CaseRead(BaseModel):
     escalation_level: int | None
     next_transition_at: datetime | None
     evaluation: EvaluationRead
+    case_token: CaseTokenIssued | None = Field(
+        default=None, description="Only when opened with ?issue_token=true: shown this once")
+
+
+class CaseUpdate(Schema):
+    """Details of a case that may change in place (If-Match required)."""
+
+    external_ref: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    province: Annotated[str, StringConstraints(min_length=1, max_length=50)] | None = None
+    locale: Literal["zh-CN", "en"] | None = None
 
 
 class CaseSummary(ReadSchema):

@@ -8,6 +8,7 @@ import base64
 import binascii
 import json
 import uuid
+from dataclasses import dataclass
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -16,12 +17,14 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.cases import repository
+from app.cases import chain, repository
 from app.cases.event_data import CaseEventCreate
 from app.cases.intake import CaseCreate
 from app.db.models import Case, CaseEvent
 from app.evaluation import CaseInput, CompiledRuleset, Evaluation, EventInput, evaluate
-from app.problems import Conflict, InvalidRequest, NotFound
+from app.access import audit
+from app.access.audit import Actor
+from app.problems import Conflict, InvalidRequest, NotFound, PreconditionFailed, PreconditionRequired
 from app.webhooks.outbox import notify_changes
 
 
@@ -78,7 +81,7 @@ def _project(case: Case, evaluation: Evaluation) -> None:
 
 def open_case(*, session: Session, client_id: uuid.UUID, case_in: CaseCreate,
               ruleset: CompiledRuleset, now: datetime,
-              warning_lead: timedelta = DEFAULT_WARNING_LEAD) -> Case:
+              warning_lead: timedelta = DEFAULT_WARNING_LEAD, actor: Actor | None = None) -> Case:
     """Store a new case with its first evaluation."""
     p = case_in.platform
     case = Case(
@@ -100,23 +103,50 @@ def open_case(*, session: Session, client_id: uuid.UUID, case_in: CaseCreate,
     # A new case has no previous status to change from; only deadlines can be announced.
     notify_changes(session=session, case=case, previous=None, evaluation=evaluation, now=now,
                    warning_lead=warning_lead)
+    if actor is not None:
+        audit.record(session, actor=actor, case_id=case.id, action="case.opened", now=now)
     return case
+
+
+@dataclass
+class Appended:
+    """The stored event and the evaluation after it; unpacks as (case, event, evaluation)."""
+
+    case: Case
+    event: CaseEvent
+    evaluation: Evaluation
+    replayed: bool = False  # the client's event_id was already stored: nothing new was written
+
+    def __iter__(self):
+        return iter((self.case, self.event, self.evaluation))
+
+
+def etag_of(case: Case) -> str:
+    return f'"{case.id.hex}.{case.version}"'
 
 
 def append_event(*, session: Session, client_id: uuid.UUID, case_id: uuid.UUID,
                  event_in: CaseEventCreate, raw: dict[str, Any], ruleset: CompiledRuleset,
                  now: datetime, warning_lead: timedelta = DEFAULT_WARNING_LEAD,
-                 ) -> tuple[Case, CaseEvent, Evaluation]:
+                 actor: Actor | None = None, if_match: str | None = None) -> Appended:
     """Append one event under the case's lock, then re-evaluate and store the projection."""
     case = repository.get_case(session, client_id=client_id, case_id=case_id, lock=True)
     if case is None:
         raise NotFound("No such case.")
+    if event_in.event_id is not None:
+        stored = repository.get_event_by_client_id(session, case_id=case.id, event_id=event_in.event_id)
+        if stored is not None:
+            return _replay(case, stored, event_in)
+    if if_match is not None and if_match.strip() not in ("*", etag_of(case)):
+        raise PreconditionFailed("The case changed since you read it; read it again.",
+                                 etag=etag_of(case))
     event = CaseEvent(
         case_id=case.id, seq=case.last_seq + 1, type=event_in.type,
         occurred_at=_utc(event_in.occurred_at), recorded_at=now,
         data=event_in.data.model_dump(mode="json", exclude_none=True),
-        note=event_in.note, raw=raw,
+        note=event_in.note, raw=raw, event_id=event_in.event_id,
     )
+    chain.seal(event, previous=repository.get_event(session, case_id=case.id, seq=event.seq - 1))
     session.add(event)
     case.last_seq = event.seq
     case.version += 1
@@ -126,8 +156,46 @@ def append_event(*, session: Session, client_id: uuid.UUID, case_id: uuid.UUID,
                           now, ruleset)
     store_evaluation(session=session, case=case, evaluation=evaluation, now=now,
                      warning_lead=warning_lead)
+    if actor is not None:
+        audit.record(session, actor=actor, case_id=case.id, action="event.appended", now=now,
+                     seq=event.seq, type=event.type)
     session.flush()
-    return case, event, evaluation
+    return Appended(case, event, evaluation)
+
+
+def _replay(case: Case, stored: CaseEvent, event_in: CaseEventCreate) -> Appended:
+    """An offline queue sent the same event again: answer with what is stored."""
+    same = (stored.type == event_in.type
+            and stored.data == event_in.data.model_dump(mode="json", exclude_none=True)
+            and stored.occurred_at == _utc(event_in.occurred_at))
+    if not same:
+        raise Conflict("This event_id is already stored with different content.", field="event_id",
+                       seq=stored.seq)
+    return Appended(case, stored, Evaluation.model_validate(case.evaluation), replayed=True)
+
+
+def update_case(*, session: Session, client_id: uuid.UUID, case_id: uuid.UUID, changes: dict[str, Any],
+                if_match: str | None, actor: Actor, now: datetime) -> Case:
+    """Change a case's own details in place; only against the version the caller last read."""
+    case = repository.get_case(session, client_id=client_id, case_id=case_id, lock=True)
+    if case is None:
+        raise NotFound("No such case.")
+    if if_match is None:
+        raise PreconditionRequired("Send If-Match with the ETag you last read.", etag=etag_of(case))
+    if if_match.strip() not in ("*", etag_of(case)):
+        raise PreconditionFailed("The case changed since you read it; read it again.",
+                                 etag=etag_of(case))
+    for field, value in changes.items():
+        setattr(case, field, value)
+    case.version += 1
+    case.updated_at = now
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict("A case with this external_ref already exists.", field="external_ref") from exc
+    audit.record(session, actor=actor, case_id=case.id, action="case.updated", now=now,
+                 fields=sorted(changes))
+    return case
 
 
 def reevaluate(*, session: Session, case: Case, ruleset: CompiledRuleset, now: datetime,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from app.auth.dependencies import CurrentCaller
 from app.db.session import ReadSession, WriteSession
 from app.deps import Now
+from app.idempotency import IdempotencyGuard
 from app.problems import problem_responses
 from app.settings import Settings
 from app.webhooks import service
@@ -24,13 +25,16 @@ AppSettings = Annotated[Settings, Depends(_settings)]
 
 
 @router.post("", status_code=201, response_model=WebhookCreated, responses=problem_responses(401, 422))
-def subscribe(body: WebhookCreate, caller: CurrentCaller, session: WriteSession, settings: AppSettings,
-              now: Now) -> Response:
+def subscribe(body: WebhookCreate, caller: CurrentCaller, idem: IdempotencyGuard, session: WriteSession,
+              settings: AppSettings, now: Now) -> Response:
     """Subscribe a URL to case notifications; the signing secret is shown only in this answer."""
+    if idem.replay:
+        return idem.replay
     created = service.subscribe(session=session, settings=settings, client_id=caller.client_id,
                                 body=body, now=now)
-    return Response(created.model_dump_json(), status_code=201, media_type="application/json",
-                    headers={"Location": f"/v1/webhooks/{created.id}"})
+    return idem.complete(session, Response(created.model_dump_json(), status_code=201,
+                                           media_type="application/json",
+                                           headers={"Location": f"/v1/webhooks/{created.id}"}))
 
 
 @router.get("", response_model=WebhookPage, responses=problem_responses(401))

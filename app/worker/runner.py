@@ -16,6 +16,7 @@ from sqlalchemy.orm import sessionmaker
 
 from app.db.models import WorkerLease
 from app.evaluation import CompiledRuleset
+from app.idempotency import purge_expired
 from app.settings import Settings
 from app.worker.delivery import deliver_due
 from app.worker.sweeper import sweep_due_cases
@@ -51,6 +52,8 @@ class Worker:
             swept += len(ids)
             if len(ids) < self.settings.worker_batch_size:
                 break
+        with self.sessions() as session, session.begin():
+            purge_expired(session, self.clock())
         delivered = deliver_due(sessions=self.sessions, settings=self.settings, now=self.clock(),
                                 batch_size=self.settings.worker_batch_size, client=self.http,
                                 clock=self.clock)

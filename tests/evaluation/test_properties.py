@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from pydantic import AwareDatetime, BaseModel, TypeAdapter
+from pydantic import AwareDatetime, BaseModel, StringConstraints, TypeAdapter
 
 from app.cases.event_data import (
     EVENT_MODELS,
@@ -154,7 +154,8 @@ def resolve(value: Any, as_of: datetime) -> Any:
 
 # --- field strategies derived from the annotations -----------------------------------------------
 AMOUNTS = st.integers(100, 10**9).map(lambda cents: str(Decimal(cents) / 100))  # 1.00 .. 10^7
-LABELS = st.text(alphabet=st.sampled_from("abcXYZ019-_通道维护风控"), min_size=1, max_size=12)
+LABEL_ALPHABET = st.sampled_from("abcXYZ019-_通道维护风控")
+LABELS = st.text(alphabet=LABEL_ALPHABET, min_size=1, max_size=12)
 # Promised, announced and published dates: before and after as_of, within four months.
 DATES = moments(-120 * DAY, 120 * DAY)
 
@@ -163,11 +164,24 @@ def _is_model(tp: Any) -> bool:
     return isinstance(tp, type) and issubclass(tp, BaseModel)
 
 
+def _string_strategy(constraints: list[StringConstraints]) -> st.SearchStrategy[str]:
+    """Short labels, or text matching the field's pattern (e.g. a SHA-256), within its lengths."""
+    low = max([1, *(c.min_length or 0 for c in constraints)])
+    high = min([12, *(c.max_length for c in constraints if c.max_length)])
+    patterns = [c.pattern for c in constraints if c.pattern]
+    if patterns:
+        return st.from_regex(patterns[0], fullmatch=True).filter(lambda v: low <= len(v))
+    return st.text(alphabet=LABEL_ALPHABET, min_size=low, max_size=max(low, high))
+
+
 def value_strategy(tp: Any) -> st.SearchStrategy[Any]:
     """Valid values for one annotation; an annotation it does not know raises, so it is noticed."""
     origin = get_origin(tp)
     if origin is Annotated:
-        return value_strategy(get_args(tp)[0])
+        base, *metadata = get_args(tp)
+        if base is str:
+            return _string_strategy([m for m in metadata if isinstance(m, StringConstraints)])
+        return value_strategy(base)
     if origin in (Union, types.UnionType):
         options = [a for a in get_args(tp) if a is not type(None)]
         inner = st.one_of([value_strategy(a) for a in options])

@@ -6,7 +6,6 @@ keeps two views: every request as it arrived, and the messages it accepted, de-d
 `webhook-id` the way a careful receiver does.
 """
 
-import json
 import threading
 import time
 from collections import Counter
@@ -36,7 +35,8 @@ def too_many(retry_after: int) -> Reply:
 
 
 def hang(seconds: float) -> Reply:
-    """Sleep past the sender's timeout; the answer, if any, reaches nobody."""
+    """Take the message, then answer 200 only after the sender's timeout: the sender sees a
+    failure and sends it again, which the receiver must recognise as a duplicate."""
     return Reply(200, delay=seconds)
 
 
@@ -166,7 +166,3 @@ def running_receiver(script: list[Reply] | None = None) -> Iterator[Receiver]:
         yield receiver
     finally:
         receiver.stop()
-
-
-def body_of(request: Request) -> dict:
-    return json.loads(request.body)

@@ -135,7 +135,8 @@ def open_case(api: Api, **overrides) -> dict:
 
 
 def post(api: Api, case_id: str, type_: str, data: dict | None = None) -> dict:
-    response = api.post(f"/v1/cases/{case_id}/events", json=event(type_, data, occurred_at=ago(minutes=1)))
+    body = event(type_, data, occurred_at=ago(minutes=1))  # in the real past: events cannot be ahead
+    response = api.post(f"/v1/cases/{case_id}/events", json=body)
     assert response.status_code == 201, response.text
     return response.json()["evaluation"]
 
@@ -153,7 +154,8 @@ def stored(app, case_id: str) -> Case:
 
 def outbox(app, case_id: str) -> list[OutboxMessage]:
     with app.state.sessions() as session:
-        return list(session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == uuid.UUID(case_id))
+        return list(session.scalars(select(OutboxMessage)
+                                    .where(OutboxMessage.case_id == uuid.UUID(case_id))
                                     .order_by(OutboxMessage.case_seq)))
 
 
@@ -224,8 +226,10 @@ def test_lapsed_promise_moves_the_case_to_overdue_and_the_client_hears_it(app, a
     data = changed["data"]
     assert data["case_id"] == case["id"] and data["status"] == "overdue"
     assert data["previous_status"] == "awaiting_platform"
-    [row_out] = [m for m in outbox(app, case["id"]) if m.kind == STATUS and m.payload["status"] == "overdue"]
-    assert data["case_seq"] == row_out.case_seq and changed["timestamp"] == row_out.created_at.isoformat()
+    [written] = [m for m in outbox(app, case["id"])
+                 if m.kind == STATUS and m.payload["status"] == "overdue"]
+    assert data["case_seq"] == written.case_seq
+    assert changed["timestamp"] == written.created_at.isoformat()
     # Thin: ids and states only. No platform, no amount, no province, no free text.
     assert set(data) <= THIN_FIELDS
     raw = next(r.body.decode() for r in receiver.verified if r.payload == changed)
@@ -250,7 +254,8 @@ def test_lapsed_promise_moves_the_case_to_overdue_and_the_client_hears_it(app, a
     assert kinds[STATUS] == 2 and kinds[DEADLINE] == 1
 
 
-def test_status_changes_by_events_are_announced_numbered_per_case(app, api, clock, driver, receiver, hooks):
+def test_status_changes_by_events_are_announced_numbered_per_case(app, api, clock, driver, receiver,
+                                                                   hooks):
     hooks(receiver)
     case = open_case(api)
     steps = [("notice_posted", {"notice_kind": "channel_maintenance"}, "verifying"),
@@ -272,7 +277,8 @@ def test_status_changes_by_events_are_announced_numbered_per_case(app, api, cloc
                              timeout=5)
     arrived = for_case(list(receiver.messages.values()), case["id"])
     assert [m["data"]["case_seq"] for m in arrived] == list(range(1, previous + 1))
-    changes = [(m["data"]["previous_status"], m["data"]["status"]) for m in arrived if m["type"] == STATUS]
+    changes = [(m["data"]["previous_status"], m["data"]["status"])
+               for m in arrived if m["type"] == STATUS]
     assert changes == [("new", "verifying"), ("verifying", "negotiating"),
                        ("negotiating", "awaiting_platform"), ("awaiting_platform", "resolved")]
     # One message per outbox row; webhook-id is the outbox row's id.
@@ -417,10 +423,10 @@ def test_backoff_spreads_retries_over_about_three_days_with_jitter():
     assert waits[0] <= timedelta(seconds=6)
     cap = timedelta(seconds=settings.webhook_backoff_cap_seconds)
     assert max(waits) <= cap * 1.2
-    nominal = [min(settings.webhook_backoff_cap_seconds, settings.webhook_backoff_base_seconds * 2 ** (n - 1))
-               for n in range(1, settings.webhook_max_attempts)]
-    for wait, base in zip(waits, nominal):
-        assert base * 0.8 <= wait.total_seconds() <= base * 1.2
+    base, cap_s = settings.webhook_backoff_base_seconds, settings.webhook_backoff_cap_seconds
+    nominal = [min(cap_s, base * 2 ** (n - 1)) for n in range(1, settings.webhook_max_attempts)]
+    for wait, expected in zip(waits, nominal):
+        assert expected * 0.8 <= wait.total_seconds() <= expected * 1.2
     # Exponential until the cap.
     assert nominal[:5] == [5, 10, 20, 40, 80]
     # Jitter: the same attempt does not always wait the same time.

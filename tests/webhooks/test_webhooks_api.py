@@ -1,4 +1,4 @@
-"""Webhook subscriptions over HTTP: the secret is shown once, others' webhooks are 404, unsafe URLs 422."""
+"""Webhook subscriptions over HTTP: a secret shown once, others' webhooks 404, unsafe URLs 422."""
 
 import base64
 import uuid

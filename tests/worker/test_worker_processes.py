@@ -139,8 +139,8 @@ def seed_due_cases(db: Db, n: int) -> list[uuid.UUID]:
         "platform": {"name": "安心保险APP", "kind": "insurer", "licensed": True},
         "amount": "30000.00", "withdrawal_requested_at": (wall - timedelta(days=1)).isoformat()})
     raw = {"type": "support_contacted", "occurred_at": (then - timedelta(minutes=5)).isoformat(),
-           "data": {"channel": "email", "explanation_kind": "channel_maintenance",
-                    "promised_resolution_at": (wall - timedelta(hours=1)).isoformat(), "in_writing": True}}
+           "data": {"channel": "email", "explanation_kind": "channel_maintenance", "in_writing": True,
+                    "promised_resolution_at": (wall - timedelta(hours=1)).isoformat()}}
     with db.sessions.begin() as session:
         client_id = create_client(session=session, name="sweep-test", now=then).client_id
         template = service.open_case(session=session, client_id=client_id, case_in=case_in,
@@ -175,7 +175,7 @@ class WorkerProcess:
         self.records: list[dict] = []
         self.text: list[str] = []
         self._kill_when = kill_when
-        self.killed_after: int | None = None  # how many records had been read when SIGKILLed
+        self.killed = False
         self._changed = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -187,10 +187,10 @@ class WorkerProcess:
                 record = json.loads(line)
             except ValueError:
                 continue
-            if self._kill_when and self.killed_after is None and self._kill_when(record):
-                # Straight from the reader: the batch is still far from its commit.
+            if self._kill_when and not self.killed and self._kill_when(record):
+                # Straight from the reader thread, so the worker gets no time to go further.
                 os.kill(self.process.pid, signal.SIGKILL)
-                self.killed_after = len(self.records) + 1
+                self.killed = True
             with self._changed:
                 self.records.append(record)
                 self._changed.notify_all()
@@ -255,7 +255,8 @@ def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None
 
 @pytest.mark.postgres
 def test_three_workers_on_postgres_sweep_each_due_case_exactly_once(pg_database):
-    with database(pg_database) as db, workers(3, worker_env(pg_database, STUCKFUNDS_WORKER_BATCH_SIZE="20")) as ws:
+    env = worker_env(pg_database, STUCKFUNDS_WORKER_BATCH_SIZE="20")
+    with database(pg_database) as db, workers(3, env) as ws:
         ids = seed_due_cases(db, 500)  # committed at once, while all three are polling
         assert db.due() == 500
         wait_until(lambda: db.due() == 0, timeout=60, what="every due case to be swept")
@@ -273,25 +274,27 @@ def test_three_workers_on_postgres_sweep_each_due_case_exactly_once(pg_database)
 
 @pytest.mark.postgres
 def test_a_worker_killed_mid_batch_loses_nothing(pg_database):
-    env = worker_env(pg_database, STUCKFUNDS_WORKER_BATCH_SIZE="500")
+    # A batch commits as a whole: kill the worker at its first "case swept" line, well before
+    # the commit of its first batch (a sweep costs milliseconds per case, so 200 take seconds).
+    cases, batch = 600, 200
+    env = worker_env(pg_database, STUCKFUNDS_WORKER_BATCH_SIZE=str(batch))
     with database(pg_database) as db:
         with workers(1, env, kill_when=lambda r: r.get("msg") == "case swept") as [doomed]:
-            ids = seed_due_cases(db, 2000)
+            ids = seed_due_cases(db, cases)
             assert doomed.process.wait(timeout=30) == -signal.SIGKILL
-        # It had re-evaluated a case or more of its first batch of 500, but committed nothing.
-        assert doomed.killed_after is not None and len(doomed.swept()) >= 1
-        assert len(doomed.swept()) < 500
-        assert db.statuses(ids) == Counter({"awaiting_platform": 2000})
+        # It had re-evaluated part of its first batch, and committed none of it.
+        assert 1 <= len(doomed.swept()) < batch
+        assert db.statuses(ids) == Counter({"awaiting_platform": cases})
         assert db.status_changes() == Counter()
-        assert db.due() == 2000
+        assert db.due() == cases
 
         with workers(1, env) as [successor]:
-            wait_until(lambda: db.due() == 0, timeout=90, what="the successor to sweep every case")
+            wait_until(lambda: db.due() == 0, timeout=60, what="the successor to sweep every case")
             successor.stop()
 
         assert set(doomed.swept()) <= set(successor.swept())  # the lost batch was redone
         assert Counter(successor.swept()) == Counter({str(i): 1 for i in ids})
-        assert db.statuses(ids) == Counter({"overdue": 2000})
+        assert db.statuses(ids) == Counter({"overdue": cases})
         assert db.status_changes() == Counter({(i, "overdue"): 1 for i in ids})
 
 
@@ -320,7 +323,8 @@ def test_serve_on_sqlite_moves_a_lapsed_promise_to_overdue_and_sends_the_webhook
     key = create_api_key(sqlite_database)
     env = worker_env(sqlite_database, STUCKFUNDS_ALLOW_PRIVATE_WEBHOOK_URLS="true",
                      STUCKFUNDS_WORKER_POLL_SECONDS="0.2")
-    with running_receiver() as receiver, running_server(["--database-url", sqlite_database], env=env) as server:
+    with running_receiver() as receiver, \
+            running_server(["--database-url", sqlite_database], env=env) as server:
         api = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"}, timeout=10)
         with api:
             hook = api.post("/v1/webhooks", json={"url": receiver.url})
@@ -336,7 +340,8 @@ def test_serve_on_sqlite_moves_a_lapsed_promise_to_overdue_and_sends_the_webhook
             due = now + timedelta(seconds=2)
             posted = api.post(f"/v1/cases/{case_id}/events", json={
                 "type": "support_contacted", "occurred_at": (now - timedelta(minutes=1)).isoformat(),
-                "data": {"channel": "email", "promised_resolution_at": due.isoformat(), "in_writing": True}})
+                "data": {"channel": "email", "promised_resolution_at": due.isoformat(),
+                         "in_writing": True}})
             assert posted.status_code == 201, posted.text
             assert posted.json()["evaluation"]["status"] == "awaiting_platform"
 

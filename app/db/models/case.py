@@ -65,7 +65,7 @@ class Case(Base):
 
 class CaseEvent(Base):
     __tablename__ = "case_event"
-    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+    __table_args__ = (UniqueConstraint("case_id", "seq"), UniqueConstraint("case_id", "event_id"))
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))
@@ -76,5 +76,11 @@ class CaseEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text)
     raw: Mapped[dict[str, Any]] = mapped_column(JSON)  # the payload as posted, for audits
+    # Tamper evidence (app/cases/chain.py): SHA-256 of the previous event's hash and this
+    # event's canonical content, and that previous hash (null for the first event).
+    content_hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    # The client's own id for the event: an offline queue resending it never stores it twice.
+    event_id: Mapped[uuid.UUID | None]
 
     case: Mapped[Case] = relationship(back_populates="events", lazy="raise")

@@ -1,0 +1,36 @@
+"""Access, audit trail: one row per change to a case, in the transaction that made it."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db.models import AuditEntry
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: the kind of credential and its public prefix (never the secret)."""
+
+    client_id: uuid.UUID
+    kind: str  # api_key | case_token | system
+    prefix: str
+    request_id: str | None = None
+
+
+SYSTEM = "system"
+
+
+def record(session: Session, *, actor: Actor, case_id: uuid.UUID | None, action: str,
+           now: datetime, **detail: Any) -> None:
+    session.add(AuditEntry(client_id=actor.client_id, case_id=case_id, actor_kind=actor.kind,
+                           actor=actor.prefix, action=action, request_id=actor.request_id,
+                           detail=detail, created_at=now))
+
+
+def list_for_case(session: Session, *, case_id: uuid.UUID, limit: int = 500) -> list[AuditEntry]:
+    return list(session.scalars(select(AuditEntry).where(AuditEntry.case_id == case_id)
+                                .order_by(AuditEntry.created_at, AuditEntry.id).limit(limit)))

@@ -1,0 +1,62 @@
+"""Access, HTTP edge: case tokens for end users, and a case's audit trail."""
+
+import uuid
+from datetime import timedelta
+
+from fastapi import APIRouter, Request, Response
+
+from app.access import audit, service
+from app.access.schemas import AuditPage, AuditRead, CaseTokenCreate, CaseTokenIssued, CaseTokenPage
+from app.auth.dependencies import ActingAs, CurrentCaller
+from app.cases import repository
+from app.db.session import ReadSession, WriteSession
+from app.deps import Now
+from app.idempotency import IdempotencyGuard
+from app.problems import NotFound, problem_responses
+
+router = APIRouter(prefix="/v1/cases/{case_id}", tags=["access"])
+
+
+def _case(session, caller, case_id: uuid.UUID):
+    case = repository.get_case(session, client_id=caller.client_id, case_id=case_id)
+    if case is None:
+        raise NotFound("No such case.")
+    return case
+
+
+@router.post("/tokens", status_code=201, response_model=CaseTokenIssued,
+             responses=problem_responses(401, 403, 404, 409, 422, 429))
+def issue_token(case_id: uuid.UUID, caller: CurrentCaller, actor: ActingAs, idem: IdempotencyGuard,
+                session: WriteSession, now: Now, request: Request,
+                body: CaseTokenCreate | None = None) -> Response:
+    """A token for the end user's app: reads this case and posts its events, nothing else."""
+    if idem.replay:
+        return idem.replay
+    case = _case(session, caller, case_id)
+    days = (body.ttl_days if body and body.ttl_days else request.app.state.settings.case_token_ttl_days)
+    issued = service.issue_token(session=session, case=case, actor=actor, now=now,
+                                 ttl=timedelta(days=days))
+    return idem.complete(session, Response(issued.model_dump_json(), status_code=201,
+                                           media_type="application/json"))
+
+
+@router.get("/tokens", response_model=CaseTokenPage, responses=problem_responses(401, 403, 404, 422))
+def list_tokens(case_id: uuid.UUID, caller: CurrentCaller, session: ReadSession) -> CaseTokenPage:
+    """The case's tokens (prefixes and dates; the secrets are never shown again)."""
+    return CaseTokenPage(items=service.list_tokens(session=session, case=_case(session, caller, case_id)))
+
+
+@router.delete("/tokens/{token_id}", status_code=204, responses=problem_responses(401, 403, 404, 422))
+def revoke_token(case_id: uuid.UUID, token_id: uuid.UUID, caller: CurrentCaller, actor: ActingAs,
+                 session: WriteSession, now: Now) -> Response:
+    """Revoke a case token; it stops working at once."""
+    service.revoke_token(session=session, case=_case(session, caller, case_id), token_id=token_id,
+                         actor=actor, now=now)
+    return Response(status_code=204)
+
+
+@router.get("/audit", response_model=AuditPage, responses=problem_responses(401, 403, 404, 422))
+def case_audit(case_id: uuid.UUID, caller: CurrentCaller, session: ReadSession) -> AuditPage:
+    """Who did what to this case, oldest first."""
+    case = _case(session, caller, case_id)
+    return AuditPage(items=[AuditRead.model_validate(e) for e in audit.list_for_case(session, case_id=case.id)])

@@ -1,0 +1,244 @@
+"""Dossier, assembly: turn a case, its events, evidence and checks into a Dossier (pure, no SQL)."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from app.cases.schemas import EvaluationRead
+from app.dossier import paragraphs
+from app.dossier.model import (
+    Contact, DeadlineEntry, Dossier, EvidenceEntry, Fact, Integrity, MoneyEntry, Promise, RedFlag,
+    Respondent,
+)
+from app.dossier.narrative import answer, sentence, value
+from app.dossier.texts import day, heading, label, money, when
+from app.evaluation.catalogue import Catalogue
+from app.evidence.schemas import IntegrityReport
+
+RED_FLAGS = tuple(f"R{i}" for i in range(1, 9)) + tuple(f"S{i}" for i in range(1, 8))
+
+
+class EventLike(Protocol):
+    seq: int
+    type: str
+    occurred_at: datetime
+    data: Mapping[str, Any]
+    note: str | None
+
+
+class EvidenceLike(Protocol):
+    id: Any
+    sha256: str
+    size: int
+    media_type: str
+    original_name: str | None
+    event_seq: int
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the case row says, without the ORM."""
+
+    id: Any
+    external_ref: str | None
+    platform_name: str
+    platform_kind: str
+    platform_licensed: bool | None
+    app_source: str | None
+    province: str | None
+    amount: Decimal
+    currency: str
+    withdrawal_requested_at: datetime
+
+
+def _licence(case: CaseFacts, events: Sequence[EventLike]) -> str:
+    checks = [e.data for e in events if e.type == "license_checked"]
+    if checks:
+        last = checks[-1]
+        return "impersonating" if last.get("impersonates_licensed_firm") else (
+            "yes" if last.get("licensed") else "no")
+    return {True: "claimed", False: "no", None: "unknown"}[case.platform_licensed]
+
+
+def _contacts(events: Sequence[EventLike], loc: str, cur: str) -> list[Contact]:
+    dash = heading(loc, "empty_cell")
+    rows = []
+    for e in events:
+        d = e.data
+        if e.type == "support_contacted":
+            channel, agent, said, reply = label(loc, "channel", d.get("channel")), d.get("agent_id"), e.note, answer(d, loc)
+        elif e.type == "urgency_stated":
+            channel, agent, said, reply = dash, None, sentence(e.type, d, loc, cur) + (f" {e.note}" if e.note else ""), dash
+        elif e.type == "complaint_filed" and d.get("authority") in ("platform", "platform_superior"):
+            channel, agent, said, reply = dash, None, sentence(e.type, d, loc, cur) + (f" {e.note}" if e.note else ""), dash
+        elif e.type in ("decision_received", "extension_notified"):
+            channel, agent, said, reply = dash, None, None, sentence(e.type, d, loc, cur) + (f" {e.note}" if e.note else "")
+        else:
+            continue
+        rows.append(Contact(seq=e.seq, occurred_at=e.occurred_at, when=when(e.occurred_at, loc),
+                            channel=channel, agent_id=agent, said=said, answer=reply))
+    return rows
+
+
+def _paid_at(events: Sequence[EventLike]) -> datetime | None:
+    for e in events:
+        if (e.type == "funds_received" and e.data.get("full") is not False) or (
+                e.type == "withdrawal_attempted" and e.data.get("result") == "succeeded"):
+            return e.occurred_at
+    return None
+
+
+def _promises(events: Sequence[EventLike], loc: str, now: datetime) -> list[Promise]:
+    paid = _paid_at(events)
+    rows = []
+    for e in events:
+        d = e.data
+        if e.type == "support_contacted" and d.get("promised_resolution_at"):
+            source, due, written = "support", d["promised_resolution_at"], d.get("in_writing")
+        elif e.type == "notice_posted" and d.get("expected_end_at"):
+            source, due, written = "notice", d["expected_end_at"], True
+        elif e.type == "extension_notified":
+            source, due, written = "extension", d["new_deadline_at"], True
+        else:
+            continue
+        due_at = datetime.fromisoformat(str(due).replace("Z", "+00:00"))
+        status = ("kept" if paid is not None and paid <= due_at else
+                  "broken" if due_at <= now else "open")
+        rows.append(Promise(seq=e.seq, source=source, what=label(loc, "promise_source", source),
+                            made_at=when(e.occurred_at, loc), due_at=due_at, due=when(due_at, loc),
+                            in_writing=written, status=status,
+                            status_label=label(loc, "promise_status", status)))
+    return rows
+
+
+def _evidence(events: Sequence[EventLike], files: Sequence[EvidenceLike], report: IntegrityReport,
+              loc: str) -> list[EvidenceEntry]:
+    by_seq = {f.event_seq: f for f in files}
+    broken = {str(i.evidence_id): i.problem for i in report.issues if i.evidence_id is not None}
+    rows = []
+    for e in (e for e in events if e.type == "evidence_saved"):
+        f = by_seq.get(e.seq)
+        check = "not_uploaded" if f is None else broken.get(str(f.id), "ok")
+        rows.append(EvidenceEntry(
+            number=len(rows) + 1, seq=e.seq, kind=e.data.get("kind", "other"),
+            kind_label=label(loc, "evidence_kind", e.data.get("kind")), captured_at=e.occurred_at,
+            captured=when(e.occurred_at, loc), description=e.note,
+            evidence_id=str(f.id) if f else e.data.get("evidence_id"),
+            file_name=(f.original_name if f else None) or (None if f is None else heading(loc, "unknown")),
+            media_type=f.media_type if f else None, size=f.size if f else None,
+            sha256=f.sha256 if f else e.data.get("sha256"), check=check,
+            check_label=heading(loc, "not_uploaded") if f is None else label(loc, "file_check", check)))
+    return rows
+
+
+def _integrity(report: IntegrityReport, loc: str) -> Integrity:
+    issues = [label(loc, "issue", i.problem).format(seq=i.seq, sha=i.sha256 or "") for i in report.issues]
+    summary = (heading(loc, "integrity_ok", events=report.events_checked, files=report.evidence_checked)
+               if report.ok else heading(loc, "integrity_failed"))
+    return Integrity(ok=report.ok, summary=summary, events_checked=report.events_checked,
+                     evidence_checked=report.evidence_checked, head_hash=report.head_hash, issues=issues)
+
+
+def _money(case: CaseFacts, events: Sequence[EventLike], loc: str) -> list[MoneyEntry]:
+    cur = case.currency
+    rows = [MoneyEntry(seq=None, when=when(case.withdrawal_requested_at, loc),
+                       item=label(loc, "money", "withdrawal"), amount=money(case.amount, cur, loc),
+                       detail=None)]
+    groups = {"fee_demanded": ("fee", "fee_kind"), "payment_instruction_received": ("payment", "destination"),
+              "withdrawal_attempted": ("attempt", "result"), "funds_received": ("received", None)}
+    for e in events:
+        if e.type not in groups:
+            continue
+        item, field = groups[e.type]
+        kind = value(loc, field, e.data.get(field)) if field else ""
+        rows.append(MoneyEntry(seq=e.seq, when=when(e.occurred_at, loc),
+                               item=label(loc, "money", item).format(kind=kind),
+                               amount=money(e.data.get("amount"), cur, loc), detail=e.note))
+    return rows
+
+
+def build_dossier(*, case: CaseFacts, events: Sequence[EventLike], files: Sequence[EvidenceLike],
+                  report: IntegrityReport, evaluation: EvaluationRead, catalogue: Catalogue,
+                  locale: str, now: datetime) -> Dossier:
+    """The dossier in `locale`: a complaint on the dispute track, a police summary on the fraud one."""
+    loc, cur = locale, case.currency
+    police = evaluation.track == "fraud"
+    licence = _licence(case, events)
+    amount, requested = money(case.amount, cur, loc), day(case.withdrawal_requested_at, loc)
+    promises = _promises(events, loc, now)
+    evidence = _evidence(events, files, report, loc)
+    # The excuses in the order they were first given, each once, from notices and from support.
+    explanations = list(dict.fromkeys(
+        value(loc, "notice_kind", e.data.get("notice_kind")) if e.type == "notice_posted"
+        else label(loc, "explanation", e.data.get("explanation_kind"))
+        for e in events
+        if e.type == "notice_posted"
+        or (e.type == "support_contacted" and e.data.get("explanation_kind") not in (None, "none"))))
+    decisions = [e.data.get("outcome") for e in events if e.type == "decision_received"]
+    if police:
+        demands = [sentence(e.type, e.data, loc, cur).rstrip("。.").removeprefix("对方")
+                   for e in events if e.type in ("fee_demanded", "payment_instruction_received",
+                                                 "credentials_requested")]
+        summary = paragraphs.police_summary(loc, platform=case.platform_name, amount=amount,
+                                            requested=requested, demands=demands)
+        request = paragraphs.police_request(loc)
+    else:
+        summary = paragraphs.complaint_summary(
+            loc, platform=case.platform_name, amount=amount, requested=requested,
+            days=max((now - case.withdrawal_requested_at).days, 0), explanations=explanations,
+            promised=len(promises), broken=sum(p.status == "broken" for p in promises),
+            evidence=len(evidence))
+        request = paragraphs.complaint_request(
+            loc, amount=amount, requested=requested)
+    deadline_note = None
+    if police or licence not in ("yes", "claimed") or case.platform_kind not in ("bank", "insurer"):
+        deadline_note = ("被投诉方不属于持牌银行或保险机构（或资质未经核实），《银行业保险业消费投诉处理管理办法》"
+                         "规定的处理时限对其不适用。" if loc == "zh-CN" else
+                         "The respondent is not a licensed bank or insurer (or its licence is unverified), "
+                         "so the deadlines of the Measures on Banking and Insurance Consumer Complaints "
+                         "do not apply to it.")
+    return Dossier(
+        kind="police_report" if police else "complaint", locale=loc,
+        title=heading(loc, "police_title" if police else "complaint_title"),
+        generated_at=now, generated=when(now, loc), case_id=case.id, external_ref=case.external_ref,
+        respondent=Respondent(name=case.platform_name, kind=case.platform_kind,
+                              kind_label=label(loc, "platform_kind", case.platform_kind),
+                              licence=licence, licence_label=label(loc, "licence", licence),
+                              app_source=case.app_source, province=case.province),
+        amount=f"{case.amount:.2f}", currency=cur, withdrawal_requested_at=case.withdrawal_requested_at,
+        requested=when(case.withdrawal_requested_at, loc),
+        days_waiting=max((now - case.withdrawal_requested_at).days, 0),
+        status=evaluation.status, status_label=_status_label(catalogue, evaluation.status, loc),
+        risk_level=evaluation.risk_level,
+        risk_label=catalogue.risk_levels.get(evaluation.risk_level, {}).get("label", {}).get(loc, evaluation.risk_level),
+        track=evaluation.track, summary=summary, request=request,
+        facts=[Fact(seq=e.seq, occurred_at=e.occurred_at, when=when(e.occurred_at, loc),
+                    text=sentence(e.type, e.data, loc, cur), note=e.note) for e in events],
+        contacts=_contacts(events, loc, cur), promises=promises, evidence=evidence,
+        integrity=_integrity(report, loc),
+        deadlines=[DeadlineEntry(kind=d.kind, label=label(loc, "deadline", d.kind), due_at=d.due_at,
+                                 due=when(d.due_at, loc), lapsed=d.lapsed, basis=d.because.reason,
+                                 sources=list(d.because.sources)) for d in evaluation.deadlines],
+        deadline_note=deadline_note,
+        remedies=[] if police else paragraphs.remedies(
+            loc, platform_kind=case.platform_kind, licence=licence, amount=case.amount,
+            decision=decisions[-1] if decisions else None),
+        red_flags=[RedFlag(id=f, title=catalogue.flags[f]["title"][loc], detail=catalogue.flags[f]["detail"][loc])
+                   for f in evaluation.flags if f in RED_FLAGS and f in catalogue.flags],
+        money=_money(case, events, loc) if police else [],
+        account_hints=_account_hints(events, loc, cur) if police else [],
+        notes=paragraphs.police_notes(loc) if police else [],
+        declaration=paragraphs.declaration(loc, police=police),
+    )
+
+
+def _account_hints(events: Sequence[EventLike], loc: str, cur: str) -> list[str]:
+    """Where the other side told the user to send money: the receiving accounts to look up."""
+    return [f"#{e.seq} {sentence(e.type, e.data, loc, cur)}" + (f" {e.note}" if e.note else "")
+            for e in events if e.type == "payment_instruction_received"]
+
+
+def _status_label(catalogue: Catalogue, status: str, loc: str) -> str:
+    return catalogue.statuses.get(status, {}).get("label", {}).get(loc, status)

@@ -1,0 +1,67 @@
+"""Dossier, HTTP edge: the case written up as PDF (default), Markdown or JSON, zh-CN or en."""
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query, Request, Response
+
+from app.auth.dependencies import CurrentCaller
+from app.cases.router import _load as load_case
+from app.db.session import ReadSession
+from app.deps import CurrentRuleset, Locale, Now
+from app.dossier import render_markdown, render_pdf, service
+from app.dossier.model import Dossier
+from app.evaluation.catalogue import DEFAULT_LOCALE
+from app.evidence.storage import LocalEvidenceStore
+from app.problems import problem_responses
+
+router = APIRouter(prefix="/v1", tags=["dossier"])
+Format = Literal["pdf", "markdown", "json"]
+_MEDIA = {"pdf": "application/pdf", "markdown": "text/markdown; charset=utf-8",
+          "json": "application/json"}
+
+
+def _format_from_accept(accept: str | None) -> Format:
+    # Only an explicit ask for Markdown or JSON changes the default; */* and browsers get the PDF.
+    accept = (accept or "").lower()
+    if "text/markdown" in accept and "application/pdf" not in accept:
+        return "markdown"
+    if "application/json" in accept and "application/pdf" not in accept:
+        return "json"
+    return "pdf"
+
+
+@router.get(
+    "/cases/{case_id}/dossier", response_class=Response,
+    responses={200: {"model": Dossier, "description": "The dossier: PDF by default, or Markdown or JSON",
+                     "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                                 "text/markdown": {"schema": {"type": "string"}}}},
+               **problem_responses(401, 404, 422, 503)})
+def get_dossier(
+    case_id: uuid.UUID, caller: CurrentCaller, session: ReadSession, ruleset: CurrentRuleset,
+    now: Now, locale: Locale, request: Request,
+    format: Annotated[Format | None, Query(description="Overrides Accept; default pdf")] = None,
+    lang: Annotated[Literal["zh-CN", "en"] | None, Query(description="Overrides Accept-Language")] = None,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Response:
+    """The case written up for the regulator, 12378 or an association (a police summary on the fraud track)."""
+    case = load_case(session, caller, case_id)
+    # Chinese unless English is asked for: the readers are Chinese offices, whatever the app's locale.
+    language = lang or locale or DEFAULT_LOCALE
+    dossier = service.dossier_for_case(
+        session=session, store=LocalEvidenceStore(request.app.state.settings.evidence_dir),
+        case=case, ruleset=ruleset, now=now, locale=language)
+    chosen = format or _format_from_accept(accept)
+    if chosen == "json":
+        body = dossier.model_dump_json().encode()
+    elif chosen == "markdown":
+        body = render_markdown.to_markdown(dossier).encode("utf-8")
+    else:
+        body = render_pdf.to_pdf(dossier)
+    extension = {"pdf": "pdf", "markdown": "md", "json": "json"}[chosen]
+    return Response(body, media_type=_MEDIA[chosen], headers={
+        "Content-Language": language,
+        "Content-Disposition": f'inline; filename="dossier-{case.id}.{extension}"',
+        "Vary": "Accept, Accept-Language",
+        "Cache-Control": "private, no-store",
+    })

@@ -1,0 +1,163 @@
+"""Evidence, HTTP edge: upload, list and download a case's files, and verify its record."""
+
+import base64
+import uuid
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi.routing import APIRoute
+
+from app.auth.dependencies import CurrentCaller
+from app.cases.event_data import EvidenceSavedData
+# The cases feature's own lookup, so one place decides who may see a case (404 for others').
+from app.cases.router import _load as load_case
+from app.db.session import ReadSession, WriteSession
+from app.deps import CurrentRuleset, Now, WarningLead
+from app.evidence import integrity, repository, service
+from app.evidence.schemas import EvidencePage, EvidenceRead, IntegrityReport
+from app.evidence.storage import LocalEvidenceStore
+from app.problems import NotFound, PayloadTooLarge, problem_responses
+from app.schemas import PastOrNowDatetime
+from app.settings import Settings
+
+router = APIRouter(prefix="/v1", tags=["evidence"])
+EvidenceKind = EvidenceSavedData.model_fields["kind"].annotation
+# Room for the multipart framing and the text fields around the file itself.
+_FORM_OVERHEAD = 256 * 1024
+
+
+class UploadLimitRoute(APIRoute):
+    """Refuse a body larger than the evidence limit before the multipart parser spools it.
+
+    The limit is read from the settings at request time, and the body is buffered up to it, so a
+    client that sends no Content-Length (or a false one) cannot fill the disk either.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def limited(request: Request) -> Response:
+            limit = request.app.state.settings.evidence_max_bytes + _FORM_OVERHEAD
+            too_large = PayloadTooLarge(f"The upload is larger than {limit} bytes.", field="file")
+            declared = request.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise too_large
+            body = bytearray()
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > limit:
+                    raise too_large
+            replayed = False
+
+            async def replay() -> dict[str, Any]:
+                nonlocal replayed
+                if replayed:
+                    return await request.receive()
+                replayed = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+            return await handler(Request(request.scope, replay))
+
+        return limited
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def _store(request: Request) -> LocalEvidenceStore:
+    return LocalEvidenceStore(request.app.state.settings.evidence_dir)
+
+
+def _json(model: EvidenceRead, status: int, case_id: uuid.UUID) -> Response:
+    # Rendered here, in the route's thread, while the case lock is held (see cases.router._written).
+    return Response(model.model_dump_json(), status_code=status, media_type="application/json",
+                    headers={"Location": f"/v1/cases/{case_id}/evidence/{model.id}"})
+
+
+# No prefix or tag of its own: it is included into `router`, which adds both.
+upload_router = APIRouter(route_class=UploadLimitRoute)
+
+
+@upload_router.post(
+    "/cases/{case_id}/evidence", status_code=201, response_model=EvidenceRead,
+    responses={200: {"model": EvidenceRead, "description": "The same bytes were already saved"},
+               **problem_responses(401, 404, 413, 415, 422)})
+def upload_evidence(
+    case_id: uuid.UUID, caller: CurrentCaller, session: WriteSession, ruleset: CurrentRuleset,
+    now: Now, lead: WarningLead, request: Request,
+    file: Annotated[UploadFile, File(description="The file; its type is read from its content")],
+    kind: Annotated[EvidenceKind, Form(description="What the file is (DESIGN §4)")],  # type: ignore[valid-type]
+    captured_at: Annotated[PastOrNowDatetime, Form(description="When it was captured, with offset")],
+    description: Annotated[str | None, Form(min_length=1, max_length=2000)] = None,
+) -> Response:
+    """Save a file as evidence: stored once by its SHA-256 and recorded as an `evidence_saved` event."""
+    case = load_case(session, caller, case_id)
+    settings = _settings(request)
+    evidence, created = service.save_evidence(
+        session=session, store=_store(request), case=case, upload=file.file,
+        original_name=file.filename, kind=kind, captured_at=captured_at, description=description,
+        max_bytes=settings.evidence_max_bytes, media_types=settings.evidence_media_types,
+        ruleset=ruleset, now=now, warning_lead=lead)
+    return _json(EvidenceRead.model_validate(evidence), 201 if created else 200, case_id)
+
+
+@router.get("/cases/{case_id}/evidence", response_model=EvidencePage,
+            responses=problem_responses(401, 404, 422))
+def list_evidence(case_id: uuid.UUID, caller: CurrentCaller, session: ReadSession) -> EvidencePage:
+    """The case's evidence files, in the order they were recorded."""
+    case = load_case(session, caller, case_id)
+    return EvidencePage(items=[EvidenceRead.model_validate(e)
+                               for e in repository.list_evidence(session, case_id=case.id)])
+
+
+@router.get("/cases/{case_id}/evidence/{evidence_id}", response_model=EvidenceRead,
+            responses=problem_responses(401, 404, 422))
+def get_evidence(case_id: uuid.UUID, evidence_id: uuid.UUID, caller: CurrentCaller,
+                 session: ReadSession) -> EvidenceRead:
+    """One evidence file's record."""
+    case = load_case(session, caller, case_id)
+    evidence = repository.get_evidence(session, case_id=case.id, evidence_id=evidence_id)
+    if evidence is None:
+        raise NotFound("No such evidence.")
+    return EvidenceRead.model_validate(evidence)
+
+
+@router.get("/cases/{case_id}/evidence/{evidence_id}/content", response_class=Response,
+            responses={200: {"description": "The file's bytes, exactly as uploaded",
+                             "content": {"application/octet-stream": {}}},
+                       **problem_responses(401, 404, 422, 500)})
+def download_evidence(case_id: uuid.UUID, evidence_id: uuid.UUID, caller: CurrentCaller,
+                      session: ReadSession, request: Request) -> Response:
+    """The file's bytes, checked against the recorded SHA-256 first."""
+    case = load_case(session, caller, case_id)
+    evidence, content = service.evidence_content(session=session, store=_store(request),
+                                                 case=case, evidence_id=evidence_id)
+    name = evidence.original_name or f"{evidence.sha256[:16]}"
+    ascii_name = name.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
+    media_type = evidence.media_type + ("; charset=utf-8" if evidence.media_type == "text/plain" else "")
+    digest = base64.b64encode(bytes.fromhex(evidence.sha256)).decode()
+    return Response(content, media_type=media_type, headers={
+        # Always a download, never rendered in the API's origin, whatever the bytes are.
+        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "ETag": f'"{evidence.sha256}"',
+        "Repr-Digest": f"sha-256=:{digest}:",
+        "Cache-Control": "private, no-store",
+    })
+
+
+@router.get("/cases/{case_id}/verify", response_model=IntegrityReport,
+            responses=problem_responses(401, 404, 422))
+def verify_case(case_id: uuid.UUID, caller: CurrentCaller, session: ReadSession, now: Now,
+                request: Request) -> IntegrityReport:
+    """Recompute the event chain and every evidence file's hash; name each event or file that broke."""
+    case = load_case(session, caller, case_id)
+    return integrity.verify_case(session=session, store=_store(request), case=case, now=now)
+
+
+# One router for app.main to include; the upload keeps its own route class.
+router.include_router(upload_router)

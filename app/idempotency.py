@@ -1,0 +1,129 @@
+"""Request edge: Idempotency-Key for POSTs that create something.
+
+The first request with a key claims it in a short transaction of its own (so a concurrent
+retry sees it and gets 409), does its work, and stores its response in the same transaction
+as the work itself. A retry with the same key and body gets that response again, byte for
+byte, with `Idempotent-Replayed: true`; with another body, 422. If the work fails, the claim
+is dropped; if the process dies, the claim's lease runs out and a retry may take over.
+"""
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Annotated
+
+from fastapi import Depends, Header, Request, Response
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.auth.dependencies import Caller, any_caller
+from app.db.models import IdempotencyRecord
+from app.problems import Conflict, InvalidRequest
+
+CLAIM_LEASE = timedelta(seconds=60)
+REPLAYED = "Idempotent-Replayed"
+
+
+@dataclass
+class Idempotency:
+    """What a create route needs: a stored response to replay, or a claim to complete."""
+
+    record_id: object | None = None
+    replay: Response | None = None
+    completed: bool = field(default=False)
+
+    def complete(self, session: Session, response: Response) -> Response:
+        """Store the response with the work, in the request's own transaction."""
+        if self.record_id is not None:
+            record = session.get(IdempotencyRecord, self.record_id)
+            record.state = "completed"
+            record.locked_until = None
+            record.response_status = response.status_code
+            record.response_headers = {k: v for k, v in response.headers.items()
+                                       if k.lower() in ("location", "etag", "content-type")}
+            record.response_body = bytes(response.body)
+            self.completed = True
+        return response
+
+
+async def _body(request: Request) -> bytes:
+    return await request.body()
+
+
+def request_fingerprint(method: str, path: str, body: bytes) -> str:
+    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
+
+
+def idempotency(
+    request: Request,
+    caller: Annotated[Caller, Depends(any_caller)],
+    body: Annotated[bytes, Depends(_body)],
+    idempotency_key: Annotated[str | None, Header(
+        max_length=255, description="Any unique string (a UUID is best); retries reuse it")] = None,
+) -> Iterator[Idempotency]:
+    if not idempotency_key:
+        yield Idempotency()
+        return
+    state = request.app.state
+    now = datetime.now(timezone.utc)
+    fingerprint = request_fingerprint(request.method, request.url.path, body)
+    guard = _claim(state.write_sessions, caller.scope, idempotency_key, fingerprint, now,
+                   timedelta(hours=state.settings.idempotency_ttl_hours))
+    try:
+        yield guard
+    except BaseException:
+        if guard.record_id is not None:
+            _release(state.write_sessions, guard.record_id)
+        raise
+    else:
+        if guard.record_id is not None and not guard.completed:
+            _release(state.write_sessions, guard.record_id)
+
+
+def _claim(sessions, scope: str, key: str, fingerprint: str, now: datetime,
+           ttl: timedelta) -> Idempotency:
+    for _attempt in range(2):
+        try:
+            with sessions() as session, session.begin():
+                record = session.scalars(select(IdempotencyRecord).where(
+                    IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
+                    .with_for_update()).first()
+                if record is None:
+                    record = IdempotencyRecord(scope=scope, key=key, request_hash=fingerprint,
+                                               state="in_progress", locked_until=now + CLAIM_LEASE,
+                                               created_at=now, expires_at=now + ttl)
+                    session.add(record)
+                    session.flush()
+                    return Idempotency(record_id=record.id)
+                if record.request_hash != fingerprint:
+                    raise InvalidRequest("This Idempotency-Key was used with a different request.",
+                                         field="header.Idempotency-Key", reason="idempotency-key-reused")
+                if record.state == "completed":
+                    headers = {**(record.response_headers or {}), REPLAYED: "true"}
+                    return Idempotency(replay=Response(record.response_body, record.response_status,
+                                                       headers=headers))
+                if record.locked_until and record.locked_until > now:
+                    raise Conflict("A request with this Idempotency-Key is still being processed; "
+                                   "retry shortly.", headers={"Retry-After": "1"})
+                record.locked_until = now + CLAIM_LEASE  # the first holder died: take over
+                return Idempotency(record_id=record.id)
+        except IntegrityError:
+            continue  # another request inserted the same key first: read what it left
+    raise Conflict("A request with this Idempotency-Key is still being processed; retry shortly.",
+                   headers={"Retry-After": "1"})
+
+
+def _release(sessions, record_id) -> None:
+    with sessions() as session, session.begin():
+        session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id,
+                                                        IdempotencyRecord.state == "in_progress"))
+
+
+def purge_expired(session: Session, now: datetime) -> int:
+    """Forget keys past their retention (the worker calls this)."""
+    return session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < now)).rowcount
+
+
+IdempotencyGuard = Annotated[Idempotency, Depends(idempotency, scope="function")]
