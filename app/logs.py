@@ -2,10 +2,25 @@
 
 import json
 import logging
+import re
 import sys
 from datetime import datetime, timezone
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+# Whatever reaches a log line (an exception's SQL parameters, a user's note) is scrubbed of
+# secrets and of the personal numbers users type: mainland mobile and resident ID numbers.
+_SCRUB = [
+    (re.compile(r"\b(sf_|sfct_|whsec_)[A-Za-z0-9_\-+/=]{8,}"), r"\1[redacted]"),
+    (re.compile(r"(?i)(bearer\s+)[^\s\"']+"), r"\1[redacted]"),
+    (re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)"), "[id-number]"),
+    (re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)"), "[phone]"),
+]
+
+
+def scrub(text: str) -> str:
+    for pattern, replacement in _SCRUB:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 class JsonFormatter(logging.Formatter):
@@ -19,7 +34,7 @@ class JsonFormatter(logging.Formatter):
         line.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD})
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False, default=str)
+        return scrub(json.dumps(line, ensure_ascii=False, default=str))
 
 
 def configure_logging(level: str = "INFO") -> None:

@@ -4,17 +4,21 @@ Usage (from the project root):
 
     .venv/bin/python bench/evaluation.py [--quick]
 
-It prints figures and asserts nothing. `--quick` uses fewer repetitions (a smoke run, about a
-minute); the full run takes a few minutes. Results are also written as JSON to
+It prints figures and asserts nothing. `--quick` uses fewer repetitions (a smoke run, under a
+minute); the full run takes about five minutes. Results are also written as JSON to
 `bench/results/evaluation-<YYYY-MM-DD>.json` (`...-quick.json` for a quick run).
 
 What it measures:
 
 1. `app.evaluation.evaluate`, in this process, with the real ruleset, on cases of 20, 200 and
-   2,000 events: median and p99 over many repetitions, and the growth factor from one size to the
-   next (10x the events each time). The logs are built deterministically (seeded `random`) from a
-   weighted mix of every event type, half of them dispute cases and half with red flags, and each
-   event is validated by the API's own models and stored the way the service stores it.
+   2,000 events: median, p99 and min over many repetitions, and the growth factor from one size
+   to the next (10x the events each time). The logs are built deterministically (seeded `random`)
+   from a weighted mix of every event type but `case_closed`, half of them dispute cases and half
+   with red flags, and each event is validated by the API's own models and stored the way the
+   service stores it. The sizes are measured interleaved, so background load hits them alike.
+   Also shown: the part spent in `derive()` (folding the log into facts), the part spent in
+   durable-rules matching, and how many passes of the five stages `evaluate` made (it re-runs
+   them at candidate instants to find `next_transition_at`).
 2. `POST /v1/cases/{id}/events` against a real server: `stuckfunds serve` in a subprocess on a
    free loopback port, on a migrated SQLite file and, when one answers at
    postgresql+psycopg://postgres@127.0.0.1:5432/postgres, on a fresh PostgreSQL database
@@ -22,8 +26,12 @@ What it measures:
    HTTP; the measured request is each case's 20th event, so the evaluation inside it covers 20
    events. Latency is measured at the client (httpx, one keep-alive connection, one request at a
    time). The server is not instrumented, so the share of the request spent in evaluation is
-   estimated as (median in-process `evaluate` time on those same 20-event logs) / (median request
-   latency). The client and the server share the machine's cores.
+   estimated as (median in-process `evaluate` time on those same 20-event logs, taken right after
+   each request) / (median request latency). The client and the server share the machine's
+   cores. The server runs with SERVER_ENV below (quiet logs, a rate limit seeding never hits).
+
+On a shared or busy machine the medians and p99s move with the load (printed at the start and
+stored with the results); the minimums are the steadiest estimate of the intrinsic cost.
 """
 
 import argparse

@@ -21,6 +21,7 @@ class Respondent(_Part):
     licence: Literal["yes", "claimed", "no", "impersonating", "unknown"]
     licence_label: str
     app_source: str | None
+    app_source_label: str | None
     province: str | None
 
 
@@ -123,6 +124,7 @@ class Dossier(_Part):
     respondent: Respondent
     amount: str
     currency: str
+    amount_text: str = Field(description="The amount as written in the dossier's language")
     withdrawal_requested_at: datetime
     requested: str
     days_waiting: int

@@ -32,7 +32,7 @@ def _section_body(d: Dossier, key: str) -> list[str]:
     h = lambda k: heading(d.locale, k)  # noqa: E731
     r = d.respondent
     platform_rows = [(h("platform_name"), r.name), (h("platform_kind"), r.kind_label),
-                     (h("licence"), r.licence_label), (h("app_source"), r.app_source),
+                     (h("licence"), r.licence_label), (h("app_source"), r.app_source_label),
                      (h("province"), r.province)]
     bodies: dict[str, Callable[[], list[str]]] = {
         "parties": lambda: [f"### {md(h('complainant'))}", ""] + _fill_in(d, ("name", "id_number", "phone", "address"))
@@ -41,7 +41,7 @@ def _section_body(d: Dossier, key: str) -> list[str]:
         "platform": lambda: _table((h("col_item"), h("col_detail")), platform_rows),
         "request": lambda: [md(d.request), ""],
         "amounts": lambda: _table((h("col_item"), h("col_detail")), [
-            (h("amount"), f"{d.amount} {d.currency}"), (h("requested_at"), d.requested),
+            (h("amount"), d.amount_text), (h("requested_at"), d.requested),
             (h("days_waiting"), h("days").format(n=d.days_waiting)),
             (h("status"), d.status_label), (h("risk"), d.risk_label)]),
         "facts": lambda: _table((h("col_seq"), h("col_time"), h("col_event")),
@@ -63,7 +63,7 @@ def _section_body(d: Dossier, key: str) -> list[str]:
         "integrity": lambda: [md(d.integrity.summary), ""] + [f"- {md(i)}" for i in d.integrity.issues]
         + ([""] if d.integrity.issues else []) + [f"{md(h('head_hash'))}：`{d.integrity.head_hash or '—'}`", "",
                                                    md(h("integrity_note")), ""],
-        "deadlines": lambda: (_table((h("col_deadline"), h("col_due"), h("col_basis")),
+        "deadlines": lambda: (_table((h("col_deadline"), h("col_deadline_due"), h("col_basis")),
                                      [(x.label, x.due + (" ⚠" if x.lapsed else ""), x.basis + f"（{', '.join(x.sources)}）")
                                       for x in d.deadlines]) if d.deadlines else [md(h("no_deadlines")), ""])
         + ([md(d.deadline_note), ""] if d.deadline_note else []),
@@ -87,7 +87,7 @@ def to_markdown(d: Dossier) -> str:
     lines = [f"# {md(d.title)}", ""]
     lines += _table((h("col_item"), h("col_detail")), [
         (h("case_ref"), d.external_ref or str(d.case_id)), (h("respondent"), d.respondent.name),
-        (h("amount"), f"{d.amount} {d.currency}"), (h("generated_at"), d.generated)])
+        (h("amount"), d.amount_text), (h("generated_at"), d.generated), (h("times"), h("times_value"))])
     lines += [md(d.summary), ""]
     if d.kind == "police_report":
         lines += [f"**{md(d.request)}**", ""]

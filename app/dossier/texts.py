@@ -27,6 +27,7 @@ HEADINGS = {
         "app_source": "App 来源", "province": "所在地区", "case_ref": "案件编号",
         "amount": "涉及金额", "requested_at": "申请提现时间", "days_waiting": "已等待天数",
         "status": "当前进展", "risk": "风险等级", "generated_at": "材料生成时间",
+        "times": "时间说明", "times_value": "文中时间均为北京时间（UTC+8）", "col_deadline_due": "期限",
         "col_no": "序号", "col_seq": "记录号", "col_time": "时间", "col_channel": "渠道",
         "col_agent": "客服姓名/工号", "col_said": "本人所述", "col_answer": "平台答复",
         "col_event": "经过", "col_promise": "承诺内容", "col_made_at": "作出时间",
@@ -64,6 +65,7 @@ HEADINGS = {
         "app_source": "App installed from", "province": "Region", "case_ref": "Case reference",
         "amount": "Amount", "requested_at": "Withdrawal requested", "days_waiting": "Days waiting",
         "status": "Current stage", "risk": "Risk level", "generated_at": "Prepared at",
+        "times": "Times", "times_value": "all times are China Standard Time (UTC+8)", "col_deadline_due": "Due",
         "col_no": "No.", "col_seq": "Record", "col_time": "Time", "col_channel": "Channel",
         "col_agent": "Agent name / id", "col_said": "What I said", "col_answer": "The platform's answer",
         "col_event": "What happened", "col_promise": "Promise", "col_made_at": "Made",
@@ -100,6 +102,12 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
         "en": {"yes": "licensed (checked)", "claimed": "believed licensed (not yet checked)",
                "no": "not licensed", "impersonating":
                "impersonates a licensed firm", "unknown": "not yet checked"},
+    },
+    "app_source": {
+        "zh-CN": {"official_store": "官方应用商店", "link_or_qr": "链接或二维码", "website": "网站",
+                  "other": "其他", "unknown": "不明"},
+        "en": {"official_store": "an official app store", "link_or_qr": "a link or QR code",
+               "website": "a website", "other": "elsewhere", "unknown": "unknown"},
     },
     "evidence_kind": {
         "zh-CN": {"notice_screenshot": "公告截图", "call_recording": "通话录音", "chat_log": "聊天记录",
@@ -192,10 +200,10 @@ def label(locale: str, group: str, value: str | None) -> str:
 
 
 def when(moment: datetime | None, locale: str) -> str:
-    """A time as a Chinese office reads it: local time with its offset shown."""
+    """A time as a Chinese office reads it: Beijing time (the dossier says so once, up front)."""
     if moment is None:
         return HEADINGS[locale]["unknown"]
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") + " (UTC+8)"
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 def day(moment: datetime | None, locale: str) -> str:
