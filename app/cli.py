@@ -189,6 +189,14 @@ def clients_revoke(
 
 
 @cli.command()
+def keygen() -> None:
+    """Print a fresh key for STUCKFUNDS_SECRET_KEY (encrypts webhook signing secrets)."""
+    from cryptography.fernet import Fernet
+
+    typer.echo(Fernet.generate_key().decode())
+
+
+@cli.command()
 def openapi() -> None:
     """Print the OpenAPI document (the committed contract is openapi/openapi.json)."""
     from app.openapi_doc import openapi_document

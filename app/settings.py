@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     worker_batch_size: int = Field(default=50, ge=1, le=1000)
     deadline_warning_hours: float = Field(default=24, ge=0)
     webhook_timeout_seconds: float = Field(default=10, gt=0, le=60)
-    webhook_max_attempts: int = Field(default=20, ge=1, le=100)
+    webhook_max_attempts: int = Field(default=21, ge=1, le=100)
     webhook_backoff_base_seconds: float = Field(default=5, gt=0)
     webhook_backoff_cap_seconds: float = Field(default=8 * 3600, gt=0)
     # Subscriptions to private, loopback or link-local addresses are refused unless allowed
@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     @classmethod
     def _not_a_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and value.get_secret_value().lower() in {"", "changeme", "change-me", "secret"}:
-            raise ValueError("set STUCKFUNDS_SECRET_KEY to a real key (stuckfunds keygen prints one)")
+            raise ValueError("set STUCKFUNDS_SECRET_KEY to a real key (`stuckfunds keygen` prints one)")
         return value
 
     @property

@@ -22,6 +22,7 @@ from app.db.migrate import upgrade_to_head
 from app.main import create_app
 from app.settings import Settings
 
+TEST_SECRET_KEY = "5tCyyk1TFJ0a3tv9oRGFmh1KZ5n9oqfl5rMUrmFJ5xI="  # a Fernet key for tests only
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
@@ -71,7 +72,7 @@ def database_url(request) -> str:
 def app(database_url):
     # The sweeper is driven explicitly by the tests that need it, never by a background thread.
     application = create_app(Settings(database_url=database_url, embedded_worker=False,
-                                      allow_private_webhook_urls=True))
+                                      allow_private_webhook_urls=True, secret_key=TEST_SECRET_KEY))
     yield application
     application.state.engine.dispose()
 

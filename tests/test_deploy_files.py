@@ -116,6 +116,15 @@ def test_migrate_uses_the_same_database_as_the_api(compose):
     assert environment(service(compose, "migrate")).get("STUCKFUNDS_DATABASE_URL") == api_url
 
 
+def test_worker_sweeps_the_same_database_after_the_migration(compose):
+    worker = service(compose, "worker")
+    assert builds_this_repo(worker)
+    assert command_words(worker["command"])[-2:] == ["stuckfunds", "worker"]
+    assert dependencies(worker).get("migrate") == "service_completed_successfully"
+    assert environment(worker) == environment(service(compose, "api"))
+    assert "STUCKFUNDS_SECRET_KEY" in environment(worker)
+
+
 def test_api_port_is_published(compose):
     published = []
     for port in service(compose, "api").get("ports") or []:

@@ -31,8 +31,9 @@ def test_committed_contract_matches_the_code(document):
     # Round-trip the generated one too, so tuples and the like compare as the JSON they become.
     generated = json.loads(json.dumps(document))
     if committed != generated:
-        pytest.fail(f"openapi/openapi.json has drifted from the code ({', '.join(_drift(committed, generated))});"
-                    f" if the change is intended, regenerate it: {REGENERATE}", pytrace=False)
+        where = ", ".join(_drift(committed, generated))
+        pytest.fail(f"openapi/openapi.json has drifted from the code ({where}); if the change is"
+                    f" intended, regenerate it: {REGENERATE}", pytrace=False)
 
 
 def _drift(old: dict, new: dict) -> list[str]:

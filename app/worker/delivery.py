@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
 import httpx
+from cryptography.fernet import InvalidToken
 from sqlalchemy import or_, select
 from sqlalchemy.orm import sessionmaker
 from standardwebhooks.webhooks import Webhook
@@ -43,7 +44,7 @@ class Job:
 
 
 def backoff(attempt: int, settings: Settings, rng: random.Random = random.SystemRandom()) -> timedelta:
-    """Exponential backoff with ±20% jitter: 5 s, 10 s, 20 s... capped at 8 h, ~3 days in all."""
+    """Exponential backoff with ±20% jitter: 5 s, 10 s, 20 s... capped at 8 h; 21 tries span ~3 days."""
     base = min(settings.webhook_backoff_cap_seconds,
                settings.webhook_backoff_base_seconds * 2 ** max(attempt - 1, 0))
     return timedelta(seconds=base * rng.uniform(0.8, 1.2))
@@ -104,10 +105,17 @@ def _lease(sessions: sessionmaker, settings: Settings, now: datetime, limit: int
         ).all()
         jobs = []
         for delivery, endpoint, message in rows:
+            try:
+                secret = decrypt(settings, endpoint.secret_encrypted)
+            except InvalidToken:
+                # The key changed: this endpoint cannot be signed for, the others still can.
+                delivery.next_attempt_at = now + backoff(delivery.attempt_count + 1, settings)
+                delivery.last_error = "the signing secret cannot be decrypted with the current key"
+                log.error("webhook secret undecryptable", extra={"endpoint_id": str(endpoint.id)})
+                continue
             delivery.lease_until = now + lease
             delivery.attempt_count += 1
-            jobs.append(Job(delivery.id, endpoint.id, endpoint.url,
-                            decrypt(settings, endpoint.secret_encrypted), message.id, message.kind,
+            jobs.append(Job(delivery.id, endpoint.id, endpoint.url, secret, message.id, message.kind,
                             message.payload, message.created_at, delivery.attempt_count))
         return jobs
 

@@ -17,6 +17,7 @@ from app.db.models import Case
 from app.evaluation import CompiledRuleset
 
 log = logging.getLogger("stuckfunds.sweeper")
+RETRY_FAILED_AFTER = timedelta(minutes=15)
 
 
 def sweep_due_cases(*, sessions: sessionmaker, ruleset: CompiledRuleset, now: datetime,
@@ -26,8 +27,16 @@ def sweep_due_cases(*, sessions: sessionmaker, ruleset: CompiledRuleset, now: da
         cases = _claim(session, now=now, limit=batch_size)
         for case in cases:
             before = case.status
-            evaluation = service.reevaluate(session=session, case=case, ruleset=ruleset, now=now,
-                                            warning_lead=warning_lead)
+            try:
+                # A savepoint per case: one case that cannot be evaluated must not roll back,
+                # and so stall forever, the whole batch.
+                with session.begin_nested():
+                    evaluation = service.reevaluate(session=session, case=case, ruleset=ruleset,
+                                                    now=now, warning_lead=warning_lead)
+            except Exception:
+                log.exception("case sweep failed", extra={"case_id": str(case.id), "worker": worker_id})
+                case.next_wakeup_at = now + RETRY_FAILED_AFTER
+                continue
             log.info("case swept", extra={"case_id": str(case.id), "worker": worker_id,
                                           "status_before": before, "status": evaluation.status})
         return [case.id for case in cases]
