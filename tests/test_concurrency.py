@@ -24,7 +24,7 @@ def race_posts(server: Server, key: str) -> None:
     headers = {"Authorization": f"Bearer {key}"}
     with httpx.Client(base_url=base_url, headers=headers, timeout=60) as client:
         created = client.post("/v1/cases", json=intake())
-        assert created.status_code == 201, created.text
+        assert created.status_code == 201, f"{created.text}\n{server.output()[-4000:]}"
         case_id = created.json()["id"]
 
     barrier = threading.Barrier(POSTS)

@@ -2,30 +2,40 @@
 
 from typing import Any
 
-from app.cases.schemas import EvaluationRead
+from app.cases.schemas import EvaluationRead, UpcomingRead
 from app.evaluation.rulebook import Ruleset
 
 
 def present_evaluation(evaluation: dict[str, Any], ruleset: Ruleset, locale: str) -> EvaluationRead:
     """Attach titles, details and reasons in `locale` to an evaluation's ids."""
-    rules = {rule.id: rule for rule in ruleset.rules}
-    actions = ruleset.catalogue.actions
-
-    def because(b: dict[str, Any]) -> dict[str, Any]:
-        rule = rules.get(b["rule"])
-        # A projection stored by an older ruleset may name a rule that is gone: keep the id.
-        return {**b, "reason": rule.explain[locale] if rule else b["rule"]}
-
-    next_actions = []
-    for advice in evaluation["next_actions"]:
-        spec = actions.get(advice["action"])
-        next_actions.append({
-            **advice,
-            "title": spec.title[locale] if spec else advice["action"],
-            "detail": spec.detail[locale] if spec else "",
-            "because": because(advice["because"]),
-        })
-    deadlines = [{**d, "because": because(d["because"])} for d in evaluation["deadlines"]]
+    next_actions = _actions(evaluation["next_actions"], ruleset, locale)
+    deadlines = [{**d, "because": _because(d["because"], ruleset, locale)} for d in evaluation["deadlines"]]
     return EvaluationRead.model_validate(
         {**evaluation, "next_actions": next_actions, "deadlines": deadlines, "locale": locale}
     )
+
+
+def present_upcoming(upcoming: dict[str, Any] | None, ruleset: Ruleset, locale: str) -> UpcomingRead | None:
+    if upcoming is None:
+        return None
+    return UpcomingRead.model_validate(
+        {**upcoming, "new_actions": _actions(upcoming["new_actions"], ruleset, locale)})
+
+
+def _because(b: dict[str, Any], ruleset: Ruleset, locale: str) -> dict[str, Any]:
+    rule = ruleset.rule(b["rule"])
+    # A projection stored by an older ruleset may name a rule that is gone: keep the id.
+    return {**b, "reason": rule.explain[locale] if rule else b["rule"]}
+
+
+def _actions(advice: list[dict[str, Any]], ruleset: Ruleset, locale: str) -> list[dict[str, Any]]:
+    out = []
+    for item in advice:
+        spec = ruleset.catalogue.actions.get(item["action"])
+        out.append({
+            **item,
+            "title": spec.title[locale] if spec else item["action"],
+            "detail": spec.detail[locale] if spec else "",
+            "because": _because(item["because"], ruleset, locale),
+        })
+    return out

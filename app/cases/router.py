@@ -12,7 +12,7 @@ from app.auth.dependencies import ActingAs, CaseCaller, CurrentCaller
 from app.cases import repository, service
 from app.cases.event_data import CaseEventCreate
 from app.cases.intake import CaseCreate
-from app.cases.present import present_evaluation
+from app.cases.present import present_evaluation, present_upcoming
 from app.cases.schemas import (
     CasePage, CaseRead, CaseSummary, CaseUpdate, EvaluationRead, EventAppended, EventPage, EventRead,
     WhatIf,
@@ -123,7 +123,12 @@ def get_case(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession,
     evaluation = service.current_evaluation(session=session, case=case, ruleset=ruleset, now=now,
                                             as_of=as_of)
     response.headers["ETag"] = _etag(case)
-    return _case_read(case, evaluation, ruleset, locale or case.locale or DEFAULT_LOCALE)
+    lang = locale or case.locale or DEFAULT_LOCALE
+    read = _case_read(case, evaluation, ruleset, lang)
+    read.upcoming = present_upcoming(
+        service.upcoming_change(session=session, case=case, evaluation=evaluation, ruleset=ruleset),
+        ruleset.ruleset, lang)
+    return read
 
 
 @router.post("/cases/{case_id}/events", status_code=201, response_model=EventAppended,

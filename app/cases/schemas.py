@@ -52,6 +52,16 @@ class EvaluationRead(BaseModel):
     locale: str
 
 
+class UpcomingRead(BaseModel):
+    """The case at its next transition if nothing else happens first."""
+
+    at: datetime
+    status: str
+    risk_level: str
+    new_actions: list[ActionRead] = Field(description="Actions recommended then but not now")
+    deadlines_lapsing: list[str]
+
+
 class PlatformRead(BaseModel):
     name: str
     kind: str
@@ -78,6 +88,8 @@ class CaseRead(BaseModel):
     escalation_level: int | None
     next_transition_at: datetime | None
     evaluation: EvaluationRead
+    upcoming: UpcomingRead | None = Field(
+        default=None, description="On reads: what changes at next_transition_at if nothing happens")
     case_token: CaseTokenIssued | None = Field(
         default=None, description="Only when opened with ?issue_token=true: shown this once")
 

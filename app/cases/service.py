@@ -220,6 +220,27 @@ def current_evaluation(*, session: Session, case: Case, ruleset: CompiledRuleset
     return evaluate(case_input(case), events, as_of or now, ruleset).model_dump(mode="json")
 
 
+def upcoming_change(*, session: Session, case: Case, evaluation: dict[str, Any],
+                    ruleset: CompiledRuleset) -> dict[str, Any] | None:
+    """What the case will look like at its next transition if nothing else happens.
+
+    Lets an app say "if nothing happens by Friday, complain to the regulator".
+    """
+    at = evaluation.get("next_transition_at")
+    if at is None:
+        return None
+    events = event_inputs(repository.list_events(session, case_id=case.id))
+    later = evaluate(case_input(case), events, datetime.fromisoformat(at), ruleset).model_dump(mode="json")
+    # New, or more urgent than now (a reminder that becomes "chase them today").
+    known = {(a["action"], a["priority"]) for a in evaluation["next_actions"]}
+    was_open = {d["kind"] for d in evaluation["deadlines"] if not d["lapsed"]}
+    return {
+        "at": at, "status": later["status"], "risk_level": later["risk_level"],
+        "new_actions": [a for a in later["next_actions"] if (a["action"], a["priority"]) not in known],
+        "deadlines_lapsing": [d["kind"] for d in later["deadlines"] if d["lapsed"] and d["kind"] in was_open],
+    }
+
+
 def what_if(*, case_in: CaseCreate, events: list[CaseEventCreate], as_of: datetime,
             ruleset: CompiledRuleset) -> Evaluation:
     """Evaluate an intake and events without storing anything; events get seq 1..n in order."""

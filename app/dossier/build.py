@@ -238,7 +238,8 @@ def build_dossier(*, case: CaseFacts, events: Sequence[EventLike], files: Sequen
 
 def _account_hints(events: Sequence[EventLike], loc: str, cur: str) -> list[str]:
     """Where the other side told the user to send money: the receiving accounts to look up."""
-    return [f"#{e.seq} {sentence(e.type, e.data, loc, cur)}" + (f" {e.note}" if e.note else "")
+    record = "第 {} 条记录：" if loc == "zh-CN" else "Record {}: "
+    return [record.format(e.seq) + sentence(e.type, e.data, loc, cur) + (f" {e.note}" if e.note else "")
             for e in events if e.type == "payment_instruction_received"]
 
 

@@ -86,7 +86,8 @@ def to_markdown(d: Dossier) -> str:
     h = lambda k: heading(d.locale, k)  # noqa: E731
     lines = [f"# {md(d.title)}", ""]
     lines += _table((h("col_item"), h("col_detail")), [
-        (h("case_ref"), d.external_ref or str(d.case_id)), (h("respondent"), d.respondent.name),
+        (h("case_ref"), d.external_ref or str(d.case_id)),
+        (h("platform" if d.kind == "police_report" else "respondent"), d.respondent.name),
         (h("amount"), d.amount_text), (h("generated_at"), d.generated), (h("times"), h("times_value"))])
     lines += [md(d.summary), ""]
     if d.kind == "police_report":

@@ -8,6 +8,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -102,6 +103,13 @@ class Ruleset:
     rules: tuple[Rule, ...]
     catalogue: Catalogue
     deadline_kinds: tuple[str, ...] = field(default=())
+
+    @cached_property
+    def _by_id(self) -> dict[str, Rule]:
+        return {rule.id: rule for rule in self.rules}
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return self._by_id.get(rule_id)
 
     def stage(self, name: str) -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if r.stage == name)

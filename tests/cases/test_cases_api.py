@@ -2,7 +2,7 @@
 
 import uuid
 
-from tests.support.payloads import event, intake
+from tests.support.payloads import ahead, event, intake
 
 
 def test_open_case_returns_case_evaluation_and_location(api):
@@ -98,3 +98,29 @@ def test_bad_cursor_and_bad_filter_are_422_naming_the_parameter(api):
 def test_unknown_case_id_is_404_and_malformed_id_is_422(api):
     assert api.get(f"/v1/cases/{uuid.uuid4()}").status_code == 404
     assert api.get("/v1/cases/not-a-uuid").status_code == 422
+
+
+def test_a_read_says_what_happens_if_nothing_does(api):
+    """An open promise: the read says when it lapses and what will be recommended then."""
+    case_id = api.post("/v1/cases", json=intake()).json()["id"]
+    api.post(f"/v1/cases/{case_id}/events", json=event(
+        "support_contacted", {"channel": "phone", "promised_resolution_at": ahead(days=2),
+                              "in_writing": True}))
+    body = api.get(f"/v1/cases/{case_id}", headers={"Accept-Language": "en"}).json()
+    upcoming = body["upcoming"]
+    assert body["status"] == "awaiting_platform"
+    assert upcoming["at"] == body["next_transition_at"]
+    assert upcoming["status"] == "overdue"
+    assert "platform_promise" in upcoming["deadlines_lapsing"]
+    now = {a["action"]: a["priority"] for a in body["evaluation"]["next_actions"]}
+    new = {a["action"]: a for a in upcoming["new_actions"]}
+    # Today a reminder; on the day, chasing the platform comes first.
+    assert new["follow_up.chase_deadline"]["priority"] > now.get("follow_up.chase_deadline", 0)
+    assert new["follow_up.chase_deadline"]["title"]
+
+
+def test_a_case_with_nothing_pending_has_no_upcoming_change(api):
+    case_id = api.post("/v1/cases", json=intake()).json()["id"]
+    api.post(f"/v1/cases/{case_id}/events", json=event("funds_received", {"amount": "30000", "full": True}))
+    body = api.get(f"/v1/cases/{case_id}").json()
+    assert body["status"] == "resolved" and body["upcoming"] is None and body["next_transition_at"] is None
