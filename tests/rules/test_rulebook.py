@@ -1,0 +1,110 @@
+"""Rules loading: every malformed or ambiguous rule is refused, naming its file and rule."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from app.evaluation import RulesError, load_ruleset
+from app.evaluation.engine import compile_condition
+from app.evaluation.rulebook import Group, Leaf, content_hash
+from app.settings import PROJECT_ROOT
+
+RULES = PROJECT_ROOT / "rules"
+
+
+@pytest.fixture
+def rules_copy(tmp_path) -> Path:
+    target = tmp_path / "rules"
+    shutil.copytree(RULES, target, ignore=shutil.ignore_patterns("scenarios"))
+    return target
+
+
+def write_rule(rules_dir: Path, stage: str, rule: dict, name: str = "zz_test.yaml") -> Path:
+    path = rules_dir / stage / name
+    path.write_text(yaml.safe_dump({"stage": stage, "rules": [rule]}, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def rule(**overrides) -> dict:
+    base = {
+        "id": "status.test_rule", "description": "a test rule", "sources": ["guide.1.1"],
+        "when": {"fact": "event_count", "gte": 1}, "then": {"status": "verifying", "priority": 250},
+        "explain": {"zh-CN": "测试", "en": "test"},
+    }
+    base.update(overrides)
+    return base
+
+
+def test_the_shipped_ruleset_loads_with_a_version_and_hash():
+    ruleset = load_ruleset(RULES)
+    assert ruleset.version.count(".") == 2 and len(ruleset.hash) == 64
+    assert len(ruleset.rules) > 50
+
+
+def test_a_schema_error_names_the_file_and_the_rule(rules_copy):
+    write_rule(rules_copy, "status", rule(when={"fact": "event_count", "bigger": 1}))
+    with pytest.raises(RulesError, match=r"status/zz_test.yaml: rule status.test_rule"):
+        load_ruleset(rules_copy)
+
+
+def test_an_unknown_fact_is_refused(rules_copy):
+    write_rule(rules_copy, "status", rule(when={"fact": "no_such_fact", "eq": True}))
+    with pytest.raises(RulesError, match=r"zz_test.yaml: rule status.test_rule: fact 'no_such_fact'"):
+        load_ruleset(rules_copy)
+
+
+def test_a_fact_from_a_later_stage_is_refused(rules_copy):
+    write_rule(rules_copy, "flags", rule(id="flag.test", then={"flag": "R1"},
+                                         when={"fact": "status", "eq": "new"}))
+    with pytest.raises(RulesError, match="not available in the flags stage"):
+        load_ruleset(rules_copy)
+
+
+def test_a_wrongly_typed_comparison_is_refused(rules_copy):
+    write_rule(rules_copy, "status", rule(when={"fact": "paid_in_full", "eq": "yes"}))
+    with pytest.raises(RulesError, match="paid_in_full is bool"):
+        load_ruleset(rules_copy)
+
+
+def test_two_status_rules_with_one_priority_are_ambiguous(rules_copy):
+    write_rule(rules_copy, "status", rule(then={"status": "verifying", "priority": 200}))
+    with pytest.raises(RulesError, match=r"priority 200 for status is also used by status\.(test_rule|verifying)"):
+        load_ruleset(rules_copy)
+
+
+def test_unknown_outputs_are_refused(rules_copy):
+    write_rule(rules_copy, "actions", rule(id="action.test", then={"recommend": "no.such", "priority": 1}))
+    with pytest.raises(RulesError, match="action 'no.such' is not in the catalogue"):
+        load_ruleset(rules_copy)
+
+
+def test_an_unknown_parameter_is_refused(rules_copy):
+    write_rule(rules_copy, "status", rule(when={"fact": "event_count", "gte": {"param": "nope"}}))
+    with pytest.raises(RulesError, match="unknown parameter 'nope'"):
+        load_ruleset(rules_copy)
+
+
+def test_a_duplicate_id_is_refused(rules_copy):
+    write_rule(rules_copy, "status", rule(id="status.verifying", then={"status": "new", "priority": 123}))
+    with pytest.raises(RulesError, match="id already used"):
+        load_ruleset(rules_copy)
+
+
+def test_every_edit_to_a_policy_file_changes_the_hash_but_scenarios_do_not(rules_copy):
+    before = content_hash(rules_copy)
+    (rules_copy / "scenarios").mkdir(exist_ok=True)
+    (rules_copy / "scenarios" / "999_x.yaml").write_text("name: x\n")
+    assert content_hash(rules_copy) == before
+    manifest = rules_copy / "ruleset.yaml"
+    manifest.write_text(manifest.read_text().replace("value: 14", "value: 15", 1))
+    assert content_hash(rules_copy) != before
+
+
+def test_conditions_compile_to_durable_expressions():
+    condition = Group("all", (Leaf("a", "gte", 2), Group("any", (Leaf("b", "eq", True), Leaf("c", "in", ("x", "y"))))))
+    assert compile_condition(condition) == {"$and": [
+        {"$gte": {"a": 2}},
+        {"$or": [{"b": True}, {"$or": [{"c": "x"}, {"c": "y"}]}]},
+    ]}
