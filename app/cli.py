@@ -50,10 +50,33 @@ def serve(
     import os
 
     os.environ["STUCKFUNDS_DATABASE_URL"] = settings.database_url
-    typer.echo(f"StuckFunds on http://{host}:{port} ({_backend(settings)}); "
-               "create an API key with `stuckfunds clients create NAME`.", err=True)
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info", access_log=False)
+    # Everything the server writes to stderr is a JSON line, this banner and uvicorn's own included.
+    import logging
+
+    from app.logs import configure_logging, uvicorn_log_config
+
+    configure_logging(settings.log_level)
+    logging.getLogger("stuckfunds.serve").info(
+        f"StuckFunds on http://{host}:{port} ({_backend(settings)}); "
+        "create an API key with `stuckfunds clients create NAME`.")
+    # Several workers count into files in one folder that any of them sums up on GET /metrics
+    # (prometheus_client's multiprocess mode). It must be fresh for each run; one given in
+    # PROMETHEUS_MULTIPROC_DIR is used as it is (and left in place).
+    metrics_dir = None
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        import tempfile
+
+        metrics_dir = tempfile.mkdtemp(prefix="stuckfunds-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
+                    log_level="info", access_log=False,
+                    log_config=uvicorn_log_config(settings.log_level))
+    finally:
+        if metrics_dir:
+            import shutil
+
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def _backend(settings: Settings) -> str:

@@ -5,6 +5,9 @@ retry sees it and gets 409), does its work, and stores its response in the same 
 as the work itself. A retry with the same key and body gets that response again, byte for
 byte, with `Idempotent-Replayed: true`; with another body, 422. If the work fails, the claim
 is dropped; if the process dies, the claim's lease runs out and a retry may take over.
+
+Stored answers are encrypted at rest (the webhook secrets' key): some carry a secret shown only
+once, a new case token or a webhook signing secret, which must not sit readable in the database.
 """
 
 import hashlib
@@ -18,9 +21,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cryptography.fernet import InvalidToken
+
 from app.auth.dependencies import Caller, any_caller
 from app.db.models import IdempotencyRecord
 from app.problems import Conflict, InvalidRequest
+from app.settings import Settings
+from app.webhooks.secrets import decrypt, encrypt
 
 CLAIM_LEASE = timedelta(seconds=60)
 REPLAYED = "Idempotent-Replayed"
@@ -33,6 +40,7 @@ class Idempotency:
     record_id: object | None = None
     replay: Response | None = None
     completed: bool = field(default=False)
+    settings: Settings | None = None
 
     def complete(self, session: Session, response: Response) -> Response:
         """Store the response with the work, in the request's own transaction."""
@@ -43,7 +51,7 @@ class Idempotency:
             record.response_status = response.status_code
             record.response_headers = {k: v for k, v in response.headers.items()
                                        if k.lower() in ("location", "etag", "content-type")}
-            record.response_body = bytes(response.body)
+            record.response_body = _seal(self.settings, bytes(response.body))
             self.completed = True
         return response
 
@@ -52,7 +60,16 @@ async def _body(request: Request) -> bytes:
     return await request.body()
 
 
-def request_fingerprint(method: str, path: str, body: bytes) -> str:
+def request_fingerprint(method: str, path: str, body: bytes, content_type: str = "") -> str:
+    """What makes two requests "the same": method, path and body bytes.
+
+    A multipart body's boundary is chosen afresh by most clients on every send, so it is
+    taken out; the parts themselves must still match byte for byte.
+    """
+    if content_type.startswith("multipart/") and "boundary=" in content_type:
+        boundary = content_type.split("boundary=", 1)[1].split(";", 1)[0].strip().strip('"')
+        if boundary:
+            body = body.replace(boundary.encode("latin-1"), b"<boundary>")
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
 
 
@@ -68,9 +85,10 @@ def idempotency(
         return
     state = request.app.state
     now = datetime.now(timezone.utc)
-    fingerprint = request_fingerprint(request.method, request.url.path, body)
+    fingerprint = request_fingerprint(request.method, request.url.path, body,
+                                      request.headers.get("content-type", ""))
     guard = _claim(state.write_sessions, caller.scope, idempotency_key, fingerprint, now,
-                   timedelta(hours=state.settings.idempotency_ttl_hours))
+                   timedelta(hours=state.settings.idempotency_ttl_hours), state.settings)
     try:
         yield guard
     except BaseException:
@@ -82,8 +100,23 @@ def idempotency(
             _release(state.write_sessions, guard.record_id)
 
 
+def _seal(settings: Settings | None, body: bytes) -> bytes:
+    # latin-1 maps bytes to code points one to one, so any body survives the str-based cipher.
+    return body if settings is None else encrypt(settings, body.decode("latin-1")).encode()
+
+
+def _open(settings: Settings | None, stored: bytes) -> bytes:
+    if settings is None:
+        return stored
+    try:
+        return decrypt(settings, stored.decode()).encode("latin-1")
+    except (InvalidToken, UnicodeError) as exc:
+        raise Conflict("The first answer to this Idempotency-Key can no longer be read (the "
+                       "service's secret key changed); send the request again with a new key.") from exc
+
+
 def _claim(sessions, scope: str, key: str, fingerprint: str, now: datetime,
-           ttl: timedelta) -> Idempotency:
+           ttl: timedelta, settings: Settings | None = None) -> Idempotency:
     for _attempt in range(2):
         try:
             with sessions() as session, session.begin():
@@ -96,19 +129,19 @@ def _claim(sessions, scope: str, key: str, fingerprint: str, now: datetime,
                                                created_at=now, expires_at=now + ttl)
                     session.add(record)
                     session.flush()
-                    return Idempotency(record_id=record.id)
+                    return Idempotency(record_id=record.id, settings=settings)
                 if record.request_hash != fingerprint:
                     raise InvalidRequest("This Idempotency-Key was used with a different request.",
                                          field="header.Idempotency-Key", reason="idempotency-key-reused")
                 if record.state == "completed":
                     headers = {**(record.response_headers or {}), REPLAYED: "true"}
-                    return Idempotency(replay=Response(record.response_body, record.response_status,
-                                                       headers=headers))
+                    return Idempotency(replay=Response(_open(settings, record.response_body),
+                                                       record.response_status, headers=headers))
                 if record.locked_until and record.locked_until > now:
                     raise Conflict("A request with this Idempotency-Key is still being processed; "
                                    "retry shortly.", headers={"Retry-After": "1"})
                 record.locked_until = now + CLAIM_LEASE  # the first holder died: take over
-                return Idempotency(record_id=record.id)
+                return Idempotency(record_id=record.id, settings=settings)
         except IntegrityError:
             continue  # another request inserted the same key first: read what it left
     raise Conflict("A request with this Idempotency-Key is still being processed; retry shortly.",

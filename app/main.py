@@ -17,6 +17,7 @@ from app.health.router import router as health_router
 from app.access.router import router as access_router
 from app.auth.ratelimit import RateLimiter
 from app.logs import configure_logging
+from app.metrics import router as metrics_router
 from app.middleware import RequestContextMiddleware
 from app.problems import install_problem_handlers, problems_in_openapi
 from app.rules_api.router import router as rules_router
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        expose_headers=["ETag", "Location", "Retry-After", "Idempotent-Replayed",
                                        "X-Request-ID"])
     app.include_router(health_router)
+    app.include_router(metrics_router)
     app.include_router(cases_router)
     app.include_router(rules_router)
     app.include_router(webhooks_router)

@@ -12,6 +12,7 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.metrics import observe_request
 from app.problems import PROBLEM_MEDIA_TYPE
 
 log = logging.getLogger("stuckfunds.access")
@@ -55,11 +56,16 @@ class RequestContextMiddleware:
                 (b"content-length", str(len(body)).encode())]})
             await send_with_id({"type": "http.response.body", "body": body})
         finally:
+            seconds = time.perf_counter() - started
             caller = scope.get("state", {}).get("caller")
+            route = scope.get("route")  # set by the router: the template, never the raw path
+            observe_request(method=scope["method"], route=getattr(route, "path", None),
+                            status=status["code"], seconds=seconds)
             # Paths hold only ids; keys, tokens and bodies are never logged.
             log.info("request", extra={
                 "request_id": request_id, "method": scope["method"], "path": scope["path"],
-                "status": status["code"], "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "status": status["code"], "duration_ms": round(seconds * 1000, 1),
                 "client_id": str(caller.client_id) if caller else None,
                 "credential": caller.prefix if caller else None,
+                "case_id": (scope.get("path_params") or {}).get("case_id"),
             })

@@ -8,6 +8,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.cases.event_data import EVENT_TYPES
@@ -179,6 +181,21 @@ def install_problem_handlers(app: FastAPI) -> None:
         code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         return problem_response(exc.status_code, code, str(exc.detail), None, request,
                                 headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(PoolTimeout)
+    async def _database(request: Request, exc: DBAPIError | PoolTimeout) -> JSONResponse:
+        # The database is unreachable, dropped the connection, or refused the work for now
+        # (OperationalError covers restarts, refused connections, lock timeouts; PoolTimeout,
+        # every pooled connection busy): a retry may succeed. Anything else is a bug: 500.
+        if isinstance(exc, (OperationalError, PoolTimeout)) or exc.connection_invalidated:
+            log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
+                        type(getattr(exc, "orig", None) or exc).__name__)
+            return problem_response(503, "database-unavailable", "The database is not reachable",
+                                    "Retry shortly, with the same Idempotency-Key or event_id so that "
+                                    "nothing is stored twice.", request,
+                                    headers={"Retry-After": "1"})
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -21,11 +21,16 @@ from app.cases import chain, repository
 from app.cases.event_data import CaseEventCreate
 from app.cases.intake import CaseCreate
 from app.db.models import Case, CaseEvent
-from app.evaluation import CaseInput, CompiledRuleset, Evaluation, EventInput, evaluate
+from app.evaluation import CaseInput, CompiledRuleset, Evaluation, EventInput
+from app.evaluation import evaluate as _evaluate
 from app.access import audit
 from app.access.audit import Actor
 from app.problems import Conflict, InvalidRequest, NotFound, PreconditionFailed, PreconditionRequired
+from app.metrics import count_event, timed_evaluation
 from app.webhooks.outbox import notify_changes
+
+# Every evaluation the use cases run is counted and timed; the evaluator itself stays pure.
+evaluate = timed_evaluation(_evaluate)
 
 
 def _utc(moment: datetime) -> datetime:
@@ -160,6 +165,7 @@ def append_event(*, session: Session, client_id: uuid.UUID, case_id: uuid.UUID,
         audit.record(session, actor=actor, case_id=case.id, action="event.appended", now=now,
                      seq=event.seq, type=event.type)
     session.flush()
+    count_event(event.type)
     return Appended(case, event, evaluation)
 
 

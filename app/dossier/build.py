@@ -63,18 +63,20 @@ def _licence(case: CaseFacts, events: Sequence[EventLike]) -> str:
 
 
 def _contacts(events: Sequence[EventLike], loc: str, cur: str) -> list[Contact]:
+    """Every exchange with the platform: time, channel, agent, what was said, what it answered."""
     dash = heading(loc, "empty_cell")
     rows = []
     for e in events:
         d = e.data
+        told = sentence(e.type, d, loc, cur) + (f" {e.note}" if e.note else "")
         if e.type == "support_contacted":
-            channel, agent, said, reply = label(loc, "channel", d.get("channel")), d.get("agent_id"), e.note, answer(d, loc)
-        elif e.type == "urgency_stated":
-            channel, agent, said, reply = dash, None, sentence(e.type, d, loc, cur) + (f" {e.note}" if e.note else ""), dash
-        elif e.type == "complaint_filed" and d.get("authority") in ("platform", "platform_superior"):
-            channel, agent, said, reply = dash, None, sentence(e.type, d, loc, cur) + (f" {e.note}" if e.note else ""), dash
+            channel, agent = label(loc, "channel", d.get("channel")), d.get("agent_id")
+            said, reply = e.note, answer(d, loc)
+        elif e.type == "urgency_stated" or (
+                e.type == "complaint_filed" and d.get("authority") in ("platform", "platform_superior")):
+            channel, agent, said, reply = dash, None, told, dash  # what the user told the platform
         elif e.type in ("decision_received", "extension_notified"):
-            channel, agent, said, reply = dash, None, None, sentence(e.type, d, loc, cur) + (f" {e.note}" if e.note else "")
+            channel, agent, said, reply = dash, None, None, told  # what the platform told the user
         else:
             continue
         rows.append(Contact(seq=e.seq, occurred_at=e.occurred_at, when=when(e.occurred_at, loc),
@@ -207,14 +209,15 @@ def build_dossier(*, case: CaseFacts, events: Sequence[EventLike], files: Sequen
                               kind_label=label(loc, "platform_kind", case.platform_kind),
                               licence=licence, licence_label=label(loc, "licence", licence),
                               app_source=case.app_source, province=case.province,
-                              app_source_label=case.app_source and label(loc, "app_source", case.app_source)),
+                              app_source_label=case.app_source
+                              and label(loc, "app_source", case.app_source)),
         amount=f"{case.amount:.2f}", currency=cur, amount_text=amount,
         withdrawal_requested_at=case.withdrawal_requested_at,
         requested=when(case.withdrawal_requested_at, loc),
         days_waiting=max((now - case.withdrawal_requested_at).days, 0),
-        status=evaluation.status, status_label=_status_label(catalogue, evaluation.status, loc),
+        status=evaluation.status, status_label=_catalogue_label(catalogue.statuses, evaluation.status, loc),
         risk_level=evaluation.risk_level,
-        risk_label=catalogue.risk_levels.get(evaluation.risk_level, {}).get("label", {}).get(loc, evaluation.risk_level),
+        risk_label=_catalogue_label(catalogue.risk_levels, evaluation.risk_level, loc),
         track=evaluation.track, summary=summary, request=request,
         facts=[Fact(seq=e.seq, occurred_at=e.occurred_at, when=when(e.occurred_at, loc),
                     text=sentence(e.type, e.data, loc, cur), note=e.note) for e in events],
@@ -227,7 +230,8 @@ def build_dossier(*, case: CaseFacts, events: Sequence[EventLike], files: Sequen
         remedies=[] if police else paragraphs.remedies(
             loc, platform_kind=case.platform_kind, licence=licence, amount=case.amount,
             decision=decisions[-1] if decisions else None),
-        red_flags=[RedFlag(id=f, title=catalogue.flags[f]["title"][loc], detail=catalogue.flags[f]["detail"][loc])
+        red_flags=[RedFlag(id=f, title=catalogue.flags[f]["title"][loc],
+                           detail=catalogue.flags[f]["detail"][loc])
                    for f in evaluation.flags if f in RED_FLAGS and f in catalogue.flags],
         money=_money(case, events, loc) if police else [],
         account_hints=_account_hints(events, loc, cur) if police else [],
@@ -243,5 +247,6 @@ def _account_hints(events: Sequence[EventLike], loc: str, cur: str) -> list[str]
             for e in events if e.type == "payment_instruction_received"]
 
 
-def _status_label(catalogue: Catalogue, status: str, loc: str) -> str:
-    return catalogue.statuses.get(status, {}).get("label", {}).get(loc, status)
+def _catalogue_label(entries: Mapping[str, Any], key: str, loc: str) -> str:
+    """A status or risk level's label from the rules' catalogue; the id when it has none."""
+    return entries.get(key, {}).get("label", {}).get(loc, key)

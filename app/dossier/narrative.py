@@ -142,67 +142,116 @@ def _m(d: Data, loc: str, cur: str) -> str:
     return money(d.get("amount"), cur, loc) if d.get("amount") else ""
 
 
-Sentence = Callable[[Data, str, str], str]
+def _if(condition: Any, text: str) -> str:
+    return text if condition else ""
 
-_SENTENCES: dict[str, dict[str, Sentence]] = {
-    "zh-CN": {
-        "notice_changed": lambda d, l, c: "平台此前发布的公告被" + ("修改" if d.get("change") == "edited" else "删除") + "。",
-        "regulator_checked": lambda d, l, c: "本人查询监管部门网站，" + ("找到" if d.get("found_related_notice") else "未找到") + "与此次暂停提现相关的通报" + (f"（查询来源：{d['source']}）" if d.get("source") else "") + "。",
-        "peers_checked": lambda d, l, c: "本人了解同类正规平台的情况：" + ("其他平台同样受到影响" if d.get("peers_affected") else "其他平台运行正常，仅该平台无法提现") + "。",
-        "license_checked": lambda d, l, c: "本人核查平台资质：" + ("持有相应牌照" if d.get("licensed") else "未持有相应牌照") + ("，且冒用持牌机构名义" if d.get("impersonates_licensed_firm") else "") + "。",
-        "evidence_saved": lambda d, l, c: f"本人保存了{label(l, 'evidence_kind', d.get('kind'))}作为证据" + (f"（SHA-256：{d['sha256'][:16]}…）" if d.get("sha256") else "") + "。",
-        "urgency_stated": lambda d, l, c: f"本人向平台说明这笔资金急需用于{value(l, 'urgency', d.get('reason'))}，请求尽快处理。",
-        "withdrawal_attempted": lambda d, l, c: f"本人再次申请提现 {_m(d, l, c)}，结果{value(l, 'result', d.get('result'))}。",
-        "funds_received": lambda d, l, c: f"收到平台支付的 {_m(d, l, c)}" + ("（全额）" if d.get("full") else "（非全额）" if d.get("full") is False else "") + "。",
-        "fee_demanded": lambda d, l, c: f"对方要求本人先支付{value(l, 'fee_kind', d.get('fee_kind'))} {_m(d, l, c)}，才肯出款。".replace(" ，", "，"),
-        "payment_instruction_received": lambda d, l, c: f"对方要求本人将 {_m(d, l, c) or '款项'} 转入{value(l, 'destination', d.get('destination'))}" + ("，且每次更换收款账户" if d.get("account_changes_each_time") else "") + "。",
-        "credentials_requested": lambda d, l, c: f"对方索要{value(l, 'what', d.get('what'))}。",
-        "recovery_offer_received": lambda d, l, c: "有人" + (f"通过{d['channel']}" if d.get("channel") else "") + "声称可以帮本人追回资金" + ("，并要求先收费" if d.get("fee_requested") else "") + "。",
-        "refund_notice_received": lambda d, l, c: "收到自称" + (d.get("claims_authority") or "官方机构") + "的清退兑付通知" + ("，要求进群、扫码或付费" if d.get("asks_group_or_fee") else "") + "。",
-        "agent_solicitation": lambda d, l, c: "有“代理退保”人员联系本人" + ("，要求收取费用或分成" if d.get("fee_requested") else "") + ("，并教唆编造理由" if d.get("coaching_false_claims") else "") + "。",
-        "account_restricted": lambda d, l, c: f"平台账户出现异常：{value(l, 'restriction', d.get('restriction'))}。",
-        "platform_trait_observed": lambda d, l, c: f"发现平台存在以下情况：{value(l, 'trait', d.get('trait'))}。",
-        "complaint_filed": lambda d, l, c: f"本人向{label(l, 'authority', d.get('authority'))}提出投诉{_ref(d, True)}。",
-        "complaint_forwarded": lambda d, l, c: f"投诉已转至{label(l, 'authority', d.get('authority'))}{_ref(d, True)}。",
-        "extension_notified": lambda d, l, c: f"对方书面告知处理期限延长至 {when(_dt(d['new_deadline_at']), l)}。",
-        "decision_received": lambda d, l, c: f"收到处理决定：{value(l, 'outcome', d.get('outcome'))}" + ("；决定未说明理由和依据" if d.get("reasons_given") is False else "") + ("；决定未列明可采取的救济途径" if d.get("remedies_listed") is False else "") + "。",
-        "mediation_started": lambda d, l, c: f"调解程序开始{_ref(d, True)}。",
-        "mediation_ended": lambda d, l, c: "调解结束，" + ("已达成和解" if d.get("settled") else "未达成和解") + "。",
-        "lawyer_consulted": lambda d, l, c: f"本人就此事咨询了律师{_ref(d, True)}。",
-        "lawsuit_filed": lambda d, l, c: f"本人已提起诉讼{_ref(d, True)}。",
-        "police_report_filed": lambda d, l, c: f"本人已向公安机关报案{_ref(d, True)}。",
-        "case_closed": lambda d, l, c: f"本人结束了此案件的记录（{value(l, 'reason', d.get('reason'))}）。",
-        "note_added": lambda d, l, c: f"补充说明：{d.get('text', '')}",
-    },
-    "en": {
-        "notice_changed": lambda d, l, c: "The platform " + ("edited" if d.get("change") == "edited" else "removed") + " its earlier notice.",
-        "regulator_checked": lambda d, l, c: "I searched the regulator's website and " + ("found" if d.get("found_related_notice") else "found no") + " notice about this suspension" + (f" (source: {d['source']})" if d.get("source") else "") + ".",
-        "peers_checked": lambda d, l, c: "I checked comparable licensed platforms: " + ("they were affected too." if d.get("peers_affected") else "they work normally; only this platform blocks withdrawals."),
-        "license_checked": lambda d, l, c: "I checked the platform's licence: " + ("it is licensed" if d.get("licensed") else "it is not licensed") + (", and it impersonates a licensed firm" if d.get("impersonates_licensed_firm") else "") + ".",
-        "evidence_saved": lambda d, l, c: f"I kept a {label(l, 'evidence_kind', d.get('kind'))} as evidence" + (f" (SHA-256 {d['sha256'][:16]}…)" if d.get("sha256") else "") + ".",
-        "urgency_stated": lambda d, l, c: f"I told the platform the money is urgently needed for {value(l, 'urgency', d.get('reason'))} and asked it to hurry.",
-        "withdrawal_attempted": lambda d, l, c: f"I asked to withdraw {_m(d, l, c) or 'the money'} again; it {value(l, 'result', d.get('result'))}.",
-        "funds_received": lambda d, l, c: f"The platform paid {_m(d, l, c)}" + (" (in full)" if d.get("full") else " (not in full)" if d.get("full") is False else "") + ".",
-        "fee_demanded": lambda d, l, c: f"I was told to pay {value(l, 'fee_kind', d.get('fee_kind'))} {_m(d, l, c)} before any payout.".replace("  ", " "),
-        "payment_instruction_received": lambda d, l, c: f"I was told to send {_m(d, l, c) or 'money'} to {value(l, 'destination', d.get('destination'))}" + (", a different account each time" if d.get("account_changes_each_time") else "") + ".",
-        "credentials_requested": lambda d, l, c: f"I was asked for {value(l, 'what', d.get('what'))}.",
-        "recovery_offer_received": lambda d, l, c: "Someone" + (f" on {d['channel']}" if d.get("channel") else "") + " offered to recover the money" + (" for a fee" if d.get("fee_requested") else "") + ".",
-        "refund_notice_received": lambda d, l, c: "I received a refund notice claiming to come from " + (d.get("claims_authority") or "an authority") + (" that asks to join a group, scan a code or pay" if d.get("asks_group_or_fee") else "") + ".",
-        "agent_solicitation": lambda d, l, c: "A 'surrender agent' approached me" + (" asking for a fee or a share" if d.get("fee_requested") else "") + (" and coaching false claims" if d.get("coaching_false_claims") else "") + ".",
-        "account_restricted": lambda d, l, c: f"On the platform, {value(l, 'restriction', d.get('restriction'))}.",
-        "platform_trait_observed": lambda d, l, c: f"I observed: {value(l, 'trait', d.get('trait'))}.",
-        "complaint_filed": lambda d, l, c: f"I complained to {label(l, 'authority', d.get('authority'))}{_ref(d, False)}.",
-        "complaint_forwarded": lambda d, l, c: f"The complaint was forwarded to {label(l, 'authority', d.get('authority'))}{_ref(d, False)}.",
-        "extension_notified": lambda d, l, c: f"I was told in writing the deadline moves to {when(_dt(d['new_deadline_at']), l)}.",
-        "decision_received": lambda d, l, c: f"A decision arrived: it {value(l, 'outcome', d.get('outcome'))}" + ("; it gives no reasons or basis" if d.get("reasons_given") is False else "") + ("; it lists no remedies" if d.get("remedies_listed") is False else "") + ".",
-        "mediation_started": lambda d, l, c: f"Mediation started{_ref(d, False)}.",
-        "mediation_ended": lambda d, l, c: "Mediation ended " + ("with a settlement." if d.get("settled") else "without a settlement."),
-        "lawyer_consulted": lambda d, l, c: f"I consulted a lawyer{_ref(d, False)}.",
-        "lawsuit_filed": lambda d, l, c: f"I filed a lawsuit{_ref(d, False)}.",
-        "police_report_filed": lambda d, l, c: f"I reported the matter to the police{_ref(d, False)}.",
-        "case_closed": lambda d, l, c: f"I closed this case ({value(l, 'reason', d.get('reason'))}).",
-        "note_added": lambda d, l, c: f"Note: {d.get('text', '')}",
-    },
+
+Sentence = Callable[[Data, bool, str, str], str]
+
+# One function per event type: (data, zh?, locale, currency) -> sentence. Both languages sit side
+# by side so a change to one is seen next to the other.
+_SENTENCES: dict[str, Sentence] = {
+    "notice_changed": lambda d, zh, l, c: (
+        "平台此前发布的公告被" + ("修改" if d.get("change") == "edited" else "删除") + "。" if zh else
+        "The platform " + ("edited" if d.get("change") == "edited" else "removed") + " its earlier notice."),
+    "regulator_checked": lambda d, zh, l, c: (
+        "本人查询监管部门网站，" + ("找到" if d.get("found_related_notice") else "未找到")
+        + "与此次暂停提现相关的通报" + _if(d.get("source"), f"（查询来源：{d.get('source')}）") + "。" if zh else
+        "I searched the regulator's website and " + ("found" if d.get("found_related_notice") else "found no")
+        + " notice about this suspension" + _if(d.get("source"), f" (source: {d.get('source')})") + "."),
+    "peers_checked": lambda d, zh, l, c: (
+        "本人了解同类正规平台的情况：" + ("其他平台同样受到影响。" if d.get("peers_affected") else
+                                        "其他平台运行正常，仅该平台无法提现。") if zh else
+        "I checked comparable licensed platforms: " + ("they were affected too." if d.get("peers_affected")
+                                                       else "they work; only this one blocks withdrawals.")),
+    "license_checked": lambda d, zh, l, c: (
+        "本人核查平台资质：" + ("持有相应牌照" if d.get("licensed") else "未持有相应牌照")
+        + _if(d.get("impersonates_licensed_firm"), "，且冒用持牌机构名义") + "。" if zh else
+        "I checked the platform's licence: " + ("it is licensed" if d.get("licensed") else "it is not licensed")
+        + _if(d.get("impersonates_licensed_firm"), ", and it impersonates a licensed firm") + "."),
+    "evidence_saved": lambda d, zh, l, c: (
+        f"本人保存了{label(l, 'evidence_kind', d.get('kind'))}作为证据"
+        + _if(d.get("sha256"), f"（SHA-256：{str(d.get('sha256'))[:16]}…）") + "。" if zh else
+        f"I kept a {label(l, 'evidence_kind', d.get('kind'))} as evidence"
+        + _if(d.get("sha256"), f" (SHA-256 {str(d.get('sha256'))[:16]}…)") + "."),
+    "urgency_stated": lambda d, zh, l, c: (
+        f"本人向平台说明这笔资金急需用于{value(l, 'urgency', d.get('reason'))}，请求尽快处理。" if zh else
+        f"I told the platform the money is urgently needed for {value(l, 'urgency', d.get('reason'))} "
+        "and asked it to hurry."),
+    "withdrawal_attempted": lambda d, zh, l, c: (
+        f"本人再次申请提现 {_m(d, l, c) or '款项'}，结果{value(l, 'result', d.get('result'))}。" if zh else
+        f"I asked to withdraw {_m(d, l, c) or 'the money'} again; it {value(l, 'result', d.get('result'))}."),
+    "funds_received": lambda d, zh, l, c: (
+        f"收到平台支付的 {_m(d, l, c)}" + ("（全额）" if d.get("full") else _if(d.get("full") is False, "（非全额）"))
+        + "。" if zh else
+        f"The platform paid {_m(d, l, c)}" + (" (in full)" if d.get("full") else
+                                             _if(d.get("full") is False, " (not in full)")) + "."),
+    "fee_demanded": lambda d, zh, l, c: (
+        f"对方要求本人先支付{value(l, 'fee_kind', d.get('fee_kind'))}{_if(_m(d, l, c), ' ' + _m(d, l, c))}，"
+        "才肯出款。" if zh else
+        f"I was told to pay {value(l, 'fee_kind', d.get('fee_kind'))}{_if(_m(d, l, c), ' of ' + _m(d, l, c))} "
+        "before any payout."),
+    "payment_instruction_received": lambda d, zh, l, c: (
+        f"对方要求本人将 {_m(d, l, c) or '款项'} 转入{value(l, 'destination', d.get('destination'))}"
+        + _if(d.get("account_changes_each_time"), "，且每次更换收款账户") + "。" if zh else
+        f"I was told to send {_m(d, l, c) or 'money'} to {value(l, 'destination', d.get('destination'))}"
+        + _if(d.get("account_changes_each_time"), ", a different account each time") + "."),
+    "credentials_requested": lambda d, zh, l, c: (
+        f"对方索要{value(l, 'what', d.get('what'))}。" if zh else
+        f"I was asked for {value(l, 'what', d.get('what'))}."),
+    "recovery_offer_received": lambda d, zh, l, c: (
+        "有人" + _if(d.get("channel"), f"通过{d.get('channel')}") + "声称可以帮本人追回资金"
+        + _if(d.get("fee_requested"), "，并要求先收费") + "。" if zh else
+        "Someone" + _if(d.get("channel"), f" on {d.get('channel')}") + " offered to recover the money"
+        + _if(d.get("fee_requested"), " for a fee") + "."),
+    "refund_notice_received": lambda d, zh, l, c: (
+        "收到自称" + (d.get("claims_authority") or "官方机构") + "的清退兑付通知"
+        + _if(d.get("asks_group_or_fee"), "，要求进群、扫码或付费") + "。" if zh else
+        "I received a refund notice claiming to come from " + (d.get("claims_authority") or "an authority")
+        + _if(d.get("asks_group_or_fee"), " that asks to join a group, scan a code or pay") + "."),
+    "agent_solicitation": lambda d, zh, l, c: (
+        "有“代理退保”人员联系本人" + _if(d.get("fee_requested"), "，要求收取费用或分成")
+        + _if(d.get("coaching_false_claims"), "，并教唆编造理由") + "。" if zh else
+        "A 'surrender agent' approached me" + _if(d.get("fee_requested"), " asking for a fee or a share")
+        + _if(d.get("coaching_false_claims"), " and coaching false claims") + "."),
+    "account_restricted": lambda d, zh, l, c: (
+        f"平台账户出现异常：{value(l, 'restriction', d.get('restriction'))}。" if zh else
+        f"On the platform, {value(l, 'restriction', d.get('restriction'))}."),
+    "platform_trait_observed": lambda d, zh, l, c: (
+        f"发现平台存在以下情况：{value(l, 'trait', d.get('trait'))}。" if zh else
+        f"I observed: {value(l, 'trait', d.get('trait'))}."),
+    "complaint_filed": lambda d, zh, l, c: (
+        f"本人向{label(l, 'authority', d.get('authority'))}提出投诉{_ref(d, zh)}。" if zh else
+        f"I complained to {label(l, 'authority', d.get('authority'))}{_ref(d, zh)}."),
+    "complaint_forwarded": lambda d, zh, l, c: (
+        f"投诉已转至{label(l, 'authority', d.get('authority'))}{_ref(d, zh)}。" if zh else
+        f"The complaint was forwarded to {label(l, 'authority', d.get('authority'))}{_ref(d, zh)}."),
+    "extension_notified": lambda d, zh, l, c: (
+        f"对方书面告知处理期限延长至 {when(_dt(d['new_deadline_at']), l)}。" if zh else
+        f"I was told in writing the deadline moves to {when(_dt(d['new_deadline_at']), l)}."),
+    "decision_received": lambda d, zh, l, c: (
+        f"收到处理决定：{value(l, 'outcome', d.get('outcome'))}"
+        + _if(d.get("reasons_given") is False, "；决定未说明理由和依据")
+        + _if(d.get("remedies_listed") is False, "；决定未列明可采取的救济途径") + "。" if zh else
+        f"A decision arrived: it {value(l, 'outcome', d.get('outcome'))}"
+        + _if(d.get("reasons_given") is False, "; it gives no reasons or basis")
+        + _if(d.get("remedies_listed") is False, "; it lists no remedies") + "."),
+    "mediation_started": lambda d, zh, l, c: (
+        f"调解程序开始{_ref(d, zh)}。" if zh else f"Mediation started{_ref(d, zh)}."),
+    "mediation_ended": lambda d, zh, l, c: (
+        "调解结束，" + ("已达成和解。" if d.get("settled") else "未达成和解。") if zh else
+        "Mediation ended " + ("with a settlement." if d.get("settled") else "without a settlement.")),
+    "lawyer_consulted": lambda d, zh, l, c: (
+        f"本人就此事咨询了律师{_ref(d, zh)}。" if zh else f"I consulted a lawyer{_ref(d, zh)}."),
+    "lawsuit_filed": lambda d, zh, l, c: (
+        f"本人已提起诉讼{_ref(d, zh)}。" if zh else f"I filed a lawsuit{_ref(d, zh)}."),
+    "police_report_filed": lambda d, zh, l, c: (
+        f"本人已向公安机关报案{_ref(d, zh)}。" if zh else f"I reported the matter to the police{_ref(d, zh)}."),
+    "case_closed": lambda d, zh, l, c: (
+        f"本人结束了此案件的记录（{value(l, 'reason', d.get('reason'))}）。" if zh else
+        f"I closed this case ({value(l, 'reason', d.get('reason'))})."),
+    "note_added": lambda d, zh, l, c: (
+        f"补充说明：{d.get('text', '')}" if zh else f"Note: {d.get('text', '')}"),
 }
 
 
@@ -212,5 +261,5 @@ def sentence(event_type: str, data: Data, locale: str, currency: str) -> str:
         return _notice(data, locale, currency)
     if event_type == "support_contacted":
         return _support(data, locale, currency)
-    build = _SENTENCES[locale].get(event_type)
-    return build(data, locale, currency) if build else event_type
+    build = _SENTENCES.get(event_type)
+    return build(data, locale == "zh-CN", locale, currency) if build else event_type

@@ -10,6 +10,7 @@ from app.dossier.texts import heading
 # Characters that would start markup (links, images, raw HTML, tables, emphasis, code) in
 # CommonMark or GFM; a backslash makes each one literal.
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#~&!])")
+_BLANK = "＿＿＿＿＿＿＿＿"
 
 
 def md(text: object) -> str:
@@ -23,75 +24,125 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]
     return out + [""]
 
 
-def _fill_in(d: Dossier, keys: Sequence[str]) -> list[str]:
-    h = lambda k: heading(d.locale, k)  # noqa: E731
-    return [md(h("fill_in")), ""] + [f"- {md(h(k))}：＿＿＿＿＿＿＿＿" for k in keys] + [""]
+def _or_none(d: Dossier, rows: list, render: Callable[[], list[str]]) -> list[str]:
+    return render() if rows else [md(heading(d.locale, "none")), ""]
 
 
-def _section_body(d: Dossier, key: str) -> list[str]:
-    h = lambda k: heading(d.locale, k)  # noqa: E731
-    r = d.respondent
-    platform_rows = [(h("platform_name"), r.name), (h("platform_kind"), r.kind_label),
-                     (h("licence"), r.licence_label), (h("app_source"), r.app_source_label),
-                     (h("province"), r.province)]
-    bodies: dict[str, Callable[[], list[str]]] = {
-        "parties": lambda: [f"### {md(h('complainant'))}", ""] + _fill_in(d, ("name", "id_number", "phone", "address"))
-        + [f"### {md(h('respondent'))}", ""] + _table((h("col_item"), h("col_detail")), platform_rows),
-        "reporter": lambda: _fill_in(d, ("name", "id_number", "phone", "address")),
-        "platform": lambda: _table((h("col_item"), h("col_detail")), platform_rows),
-        "request": lambda: [md(d.request), ""],
-        "amounts": lambda: _table((h("col_item"), h("col_detail")), [
-            (h("amount"), d.amount_text), (h("requested_at"), d.requested),
-            (h("days_waiting"), h("days").format(n=d.days_waiting)),
-            (h("status"), d.status_label), (h("risk"), d.risk_label)]),
-        "facts": lambda: _table((h("col_seq"), h("col_time"), h("col_event")),
-                                [(f.seq, f.when, f.text + (f"（{f.note}）" if f.note else "")) for f in d.facts]),
-        "contacts": lambda: _table(
-            (h("col_seq"), h("col_time"), h("col_channel"), h("col_agent"), h("col_said"), h("col_answer")),
-            [(c.seq, c.when, c.channel, c.agent_id, c.said, c.answer) for c in d.contacts])
-        if d.contacts else [md(h("none")), ""],
-        "promises": lambda: _table(
-            (h("col_seq"), h("col_promise"), h("col_made_at"), h("col_due"), h("col_written"), h("col_result")),
-            [(p.seq, p.what, p.made_at, p.due, h("yes") if p.in_writing else h("no") if p.in_writing is False
-              else h("unknown"), p.status_label) for p in d.promises])
-        if d.promises else [md(h("none")), ""],
-        "evidence": lambda: _table(
-            (h("col_no"), h("col_kind"), h("col_captured"), h("col_description"), h("col_file"),
-             h("col_sha256"), h("col_check")),
-            [(e.number, e.kind_label, e.captured, e.description, e.file_name, e.sha256, e.check_label)
-             for e in d.evidence]) if d.evidence else [md(h("none")), ""],
-        "integrity": lambda: [md(d.integrity.summary), ""] + [f"- {md(i)}" for i in d.integrity.issues]
-        + ([""] if d.integrity.issues else []) + [f"{md(h('head_hash'))}：`{d.integrity.head_hash or '—'}`", "",
-                                                   md(h("integrity_note")), ""],
-        "deadlines": lambda: (_table((h("col_deadline"), h("col_deadline_due"), h("col_basis")),
-                                     [(x.label, x.due + (" ⚠" if x.lapsed else ""), x.basis + f"（{', '.join(x.sources)}）")
-                                      for x in d.deadlines]) if d.deadlines else [md(h("no_deadlines")), ""])
-        + ([md(d.deadline_note), ""] if d.deadline_note else []),
-        "remedies": lambda: [f"- **{md(x.title)}**：{md(x.detail)}" + (f"（{md(', '.join(x.sources))}）" if x.sources else "")
-                             for x in d.remedies] + [""],
-        "money": lambda: _table((h("col_seq"), h("col_time"), h("col_item"), h("col_amount"), h("col_detail")),
-                                [(m.seq, m.when, m.item, m.amount, m.detail) for m in d.money]),
-        "accounts": lambda: [f"- {md(h('paying_account'))}：＿＿＿＿＿＿＿＿",
-                             f"- {md(h('receiving_account'))}：＿＿＿＿＿＿＿＿", ""]
-        + [f"- {md(a)}" for a in d.account_hints] + ([""] if d.account_hints else []),
-        "red_flags": lambda: [f"- **{md(f.id)} {md(f.title)}**：{md(f.detail)}" for f in d.red_flags] + [""]
-        if d.red_flags else [md(h("none")), ""],
-        "police_notes": lambda: [f"{i}. {md(n)}" for i, n in enumerate(d.notes, start=1)] + [""],
-        "declaration": lambda: [md(d.declaration), "", md(h("signature")), "", f"*{md(h('disclaimer'))}*", ""],
-    }
-    return bodies[key]()
+class _Sections:
+    """One method per section key of app/dossier/layout.py."""
+
+    def __init__(self, d: Dossier) -> None:
+        self.d = d
+
+    def h(self, key: str) -> str:
+        return heading(self.d.locale, key)
+
+    def _fill_in(self, keys: Sequence[str]) -> list[str]:
+        return [md(self.h("fill_in")), ""] + [f"- {md(self.h(k))}：{_BLANK}" for k in keys] + [""]
+
+    def _platform(self) -> list[str]:
+        r = self.d.respondent
+        return _table((self.h("col_item"), self.h("col_detail")), [
+            (self.h("platform_name"), r.name), (self.h("platform_kind"), r.kind_label),
+            (self.h("licence"), r.licence_label), (self.h("app_source"), r.app_source_label),
+            (self.h("province"), r.province)])
+
+    def parties(self) -> list[str]:
+        return ([f"### {md(self.h('complainant'))}", ""]
+                + self._fill_in(("name", "id_number", "phone", "address"))
+                + [f"### {md(self.h('respondent'))}", ""] + self._platform())
+
+    def reporter(self) -> list[str]:
+        return self._fill_in(("name", "id_number", "phone", "address"))
+
+    def platform(self) -> list[str]:
+        return self._platform()
+
+    def request(self) -> list[str]:
+        return [md(self.d.request), ""]
+
+    def amounts(self) -> list[str]:
+        d = self.d
+        return _table((self.h("col_item"), self.h("col_detail")), [
+            (self.h("amount"), d.amount_text), (self.h("requested_at"), d.requested),
+            (self.h("days_waiting"), self.h("days").format(n=d.days_waiting)),
+            (self.h("status"), d.status_label), (self.h("risk"), d.risk_label)])
+
+    def facts(self) -> list[str]:
+        return _table((self.h("col_seq"), self.h("col_time"), self.h("col_event")),
+                      [(f.seq, f.when, f.text + (f"（{f.note}）" if f.note else "")) for f in self.d.facts])
+
+    def contacts(self) -> list[str]:
+        header = (self.h("col_seq"), self.h("col_time"), self.h("col_channel"), self.h("col_agent"),
+                  self.h("col_said"), self.h("col_answer"))
+        return _or_none(self.d, self.d.contacts, lambda: _table(header, [
+            (c.seq, c.when, c.channel, c.agent_id, c.said, c.answer) for c in self.d.contacts]))
+
+    def promises(self) -> list[str]:
+        header = (self.h("col_seq"), self.h("col_promise"), self.h("col_made_at"), self.h("col_due"),
+                  self.h("col_written"), self.h("col_result"))
+        written = {True: self.h("yes"), False: self.h("no"), None: self.h("unknown")}
+        return _or_none(self.d, self.d.promises, lambda: _table(header, [
+            (p.seq, p.what, p.made_at, p.due, written[p.in_writing], p.status_label)
+            for p in self.d.promises]))
+
+    def evidence(self) -> list[str]:
+        header = (self.h("col_no"), self.h("col_kind"), self.h("col_captured"), self.h("col_description"),
+                  self.h("col_file"), self.h("col_sha256"), self.h("col_check"))
+        return _or_none(self.d, self.d.evidence, lambda: _table(header, [
+            (e.number, e.kind_label, e.captured, e.description, e.file_name, e.sha256, e.check_label)
+            for e in self.d.evidence]))
+
+    def integrity(self) -> list[str]:
+        i = self.d.integrity
+        issues = [f"- {md(issue)}" for issue in i.issues] + ([""] if i.issues else [])
+        return ([md(i.summary), ""] + issues
+                + [f"{md(self.h('head_hash'))}：`{i.head_hash or '—'}`", "", md(self.h("integrity_note")), ""])
+
+    def deadlines(self) -> list[str]:
+        d = self.d
+        rows = [(x.label, x.due + (" ⚠" if x.lapsed else ""), f"{x.basis}（{', '.join(x.sources)}）")
+                for x in d.deadlines]
+        body = (_table((self.h("col_deadline"), self.h("col_deadline_due"), self.h("col_basis")), rows)
+                if rows else [md(self.h("no_deadlines")), ""])
+        return body + ([md(d.deadline_note), ""] if d.deadline_note else [])
+
+    def remedies(self) -> list[str]:
+        return [f"- **{md(x.title)}**：{md(x.detail)}" + (f"（{md(', '.join(x.sources))}）" if x.sources else "")
+                for x in self.d.remedies] + [""]
+
+    def money(self) -> list[str]:
+        header = (self.h("col_seq"), self.h("col_time"), self.h("col_item"), self.h("col_amount"),
+                  self.h("col_detail"))
+        return _table(header, [(m.seq, m.when, m.item, m.amount, m.detail) for m in self.d.money])
+
+    def accounts(self) -> list[str]:
+        hints = [f"- {md(a)}" for a in self.d.account_hints]
+        return ([f"- {md(self.h('paying_account'))}：{_BLANK}",
+                 f"- {md(self.h('receiving_account'))}：{_BLANK}", ""] + hints + ([""] if hints else []))
+
+    def red_flags(self) -> list[str]:
+        return _or_none(self.d, self.d.red_flags, lambda: [
+            f"- **{md(f.id)} {md(f.title)}**：{md(f.detail)}" for f in self.d.red_flags] + [""])
+
+    def police_notes(self) -> list[str]:
+        return [f"{i}. {md(n)}" for i, n in enumerate(self.d.notes, start=1)] + [""]
+
+    def declaration(self) -> list[str]:
+        return [md(self.d.declaration), "", md(self.h("signature")), "", f"*{md(self.h('disclaimer'))}*", ""]
 
 
 def to_markdown(d: Dossier) -> str:
-    h = lambda k: heading(d.locale, k)  # noqa: E731
+    body = _Sections(d)
     lines = [f"# {md(d.title)}", ""]
-    lines += _table((h("col_item"), h("col_detail")), [
-        (h("case_ref"), d.external_ref or str(d.case_id)),
-        (h("platform" if d.kind == "police_report" else "respondent"), d.respondent.name),
-        (h("amount"), d.amount_text), (h("generated_at"), d.generated), (h("times"), h("times_value"))])
+    lines += _table((body.h("col_item"), body.h("col_detail")), [
+        (body.h("case_ref"), d.external_ref or str(d.case_id)),
+        (body.h("platform" if d.kind == "police_report" else "respondent"), d.respondent.name),
+        (body.h("amount"), d.amount_text), (body.h("generated_at"), d.generated),
+        (body.h("times"), body.h("times_value"))])
     lines += [md(d.summary), ""]
     if d.kind == "police_report":
         lines += [f"**{md(d.request)}**", ""]
     for key, title in sections(d):
-        lines += [f"## {md(title)}", ""] + _section_body(d, key)
+        lines += [f"## {md(title)}", ""] + getattr(body, key)()
     return "\n".join(lines).rstrip() + "\n"

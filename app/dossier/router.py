@@ -15,6 +15,8 @@ from app.evaluation.catalogue import DEFAULT_LOCALE
 from app.evidence.storage import LocalEvidenceStore
 from app.problems import problem_responses
 
+# Partner-only for now, like the evidence routes; CaseCaller would open it to a case token,
+# since load_case (cases.router._load) checks caller.may_see(case_id).
 router = APIRouter(prefix="/v1", tags=["dossier"])
 Format = Literal["pdf", "markdown", "json"]
 _MEDIA = {"pdf": "application/pdf", "markdown": "text/markdown; charset=utf-8",

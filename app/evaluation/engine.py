@@ -72,6 +72,10 @@ class CompiledRuleset:
         self._host = _QuietHost()
         serial = next(_SERIAL)
         self._names: dict[str, str] = {}
+        self._stage_facts = {
+            stage: tuple(sorted({f for rule in ruleset.stage(stage) for f in rule.facts_used()}))
+            for stage in STAGES
+        }
         definitions: dict[str, Any] = {}
         for stage in STAGES:
             rules = ruleset.stage(stage)
@@ -86,6 +90,10 @@ class CompiledRuleset:
                 sid = f"w{next(_SERIAL)}"
                 self._host.assert_fact(name, {_WARMUP_FACT: True, "sid": sid, "id": sid})
                 self._host.delete_state(name, sid)
+
+    def stage_facts(self, stage: str) -> tuple[str, ...]:
+        """Every fact a stage's rules test: the stage's decision depends on these alone."""
+        return self._stage_facts.get(stage, ())
 
     def _action_for(self, rule_id: str):
         def record(_closure) -> None:

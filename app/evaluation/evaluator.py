@@ -13,7 +13,7 @@ from app.evaluation.calendar import CHINA_TZ, add_working_days
 from app.evaluation.engine import CompiledRuleset
 from app.evaluation.facts import FACTS, DerivedFacts, derive
 from app.evaluation.model import ActionAdvice, Because, CaseInput, Deadline, Evaluation, EventInput
-from app.evaluation.rulebook import Leaf, Rule, Ruleset
+from app.evaluation.rulebook import Rule, Ruleset
 
 DAY = timedelta(days=1)
 NO_DEADLINE = 99_999  # days_left of a deadline that does not exist
@@ -30,15 +30,18 @@ def evaluate(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
     """Evaluate a case's event log as it stood at `as_of`."""
     # Events after as_of had not happened yet; the later probes must not see them either.
     events = [e for e in events if e.occurred_at <= as_of]
-    evaluation, candidates = _run(case, events, as_of, ruleset)
+    # Probing later instants changes only date-based facts, so most stages see exactly the
+    # facts they saw before: what they decided then is reused (per call, never across calls).
+    memo: dict[tuple, list[str]] = {}
+    evaluation, candidates = _run(case, events, as_of, ruleset, memo)
     if evaluation.escalation_level is None:  # resolved or closed: time changes nothing any more
         return evaluation
     return evaluation.model_copy(update={"next_transition_at": _next_transition(
-        evaluation, candidates, lambda at: _run(case, events, at, ruleset)[0])})
+        evaluation, candidates, lambda at: _run(case, events, at, ruleset, memo)[0])})
 
 
 def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
-         ruleset: CompiledRuleset) -> tuple[Evaluation, set[datetime]]:
+         ruleset: CompiledRuleset, memo: dict[tuple, list[str]]) -> tuple[Evaluation, set[datetime]]:
     """One pass of every stage at `as_of`; also the instants at which a time-based fact moves."""
     rs = ruleset.ruleset
     derived = derive(case, events, as_of)
@@ -55,7 +58,12 @@ def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
     fired_all: list[str] = []
 
     def fire(stage: str) -> list[Rule]:
-        fired = [by_id[rule_id] for rule_id in ruleset.fire(stage, facts)]
+        names = ruleset.stage_facts(stage)
+        key = (stage, *(facts[name] for name in names))
+        if key not in memo:
+            # Only the facts the stage tests: durable copies the message into every firing.
+            memo[key] = ruleset.fire(stage, {name: facts[name] for name in names})
+        fired = [by_id[rule_id] for rule_id in memo[key]]
         fired_all.extend(rule.id for rule in fired)
         return fired
 
@@ -204,19 +212,16 @@ def _time_candidates(rs: Ruleset, derived: DerivedFacts, deadlines: list[Deadlin
     and every threshold on a day counter (days since X, days left before a deadline)."""
     candidates = set(derived.transitions) | {d.due_at for d in deadlines}
     due = {f"deadline_{d.kind}_days_left": d.due_at for d in deadlines if not d.lapsed}
-    for rule in rs.rules:
-        for leaf in _leaves(rule):
-            if not isinstance(leaf.value, (int, float)) or isinstance(leaf.value, bool):
-                continue
-            spec = FACTS.get(leaf.fact)
-            if spec and spec.anchor and spec.anchor in derived.times:
-                # days_since = floor((t - anchor) / day): it reaches n at anchor + n days.
-                for n in _crossings(leaf.op, leaf.value):
-                    candidates.add(derived.times[spec.anchor] + DAY * n)
-            elif leaf.fact in due:
-                # days_left = floor((due - t) / day): it drops to n just after due - (n + 1) days.
-                for n in _crossings(leaf.op, leaf.value):
-                    candidates.add(due[leaf.fact] - DAY * n + _TICK)
+    for leaf in rs.day_counter_leaves:
+        spec = FACTS.get(leaf.fact)
+        if spec and spec.anchor and spec.anchor in derived.times:
+            # days_since = floor((t - anchor) / day): it reaches n at anchor + n days.
+            for n in _crossings(leaf.op, leaf.value):
+                candidates.add(derived.times[spec.anchor] + DAY * n)
+        elif leaf.fact in due:
+            # days_left = floor((due - t) / day): it drops to n just after due - (n + 1) days.
+            for n in _crossings(leaf.op, leaf.value):
+                candidates.add(due[leaf.fact] - DAY * n + _TICK)
     return candidates
 
 
@@ -246,13 +251,3 @@ def _next_transition(current: Evaluation, candidates: set[datetime], probe) -> d
         if at in lapsing or index >= MAX_PROBES or _signature(probe(at)) != signature:
             return at
     return None
-
-
-def _leaves(rule: Rule) -> Iterable[Leaf]:
-    stack = [rule.when]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Leaf):
-            yield node
-        else:
-            stack.extend(node.items)

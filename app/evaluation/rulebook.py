@@ -108,6 +108,22 @@ class Ruleset:
     def _by_id(self) -> dict[str, Rule]:
         return {rule.id: rule for rule in self.rules}
 
+    @cached_property
+    def day_counter_leaves(self) -> tuple[Leaf, ...]:
+        """Numeric tests on day counters (days since X, days left before Y): they move with time."""
+        out = []
+        for rule in self.rules:
+            stack = [rule.when]
+            while stack:
+                node = stack.pop()
+                if isinstance(node, Group):
+                    stack.extend(node.items)
+                elif (isinstance(node.value, (int, float)) and not isinstance(node.value, bool)
+                      and ((FACTS.get(node.fact) and FACTS[node.fact].anchor)
+                           or node.fact.endswith("_days_left"))):
+                    out.append(node)
+        return tuple(dict.fromkeys(out))
+
     def rule(self, rule_id: str) -> Rule | None:
         return self._by_id.get(rule_id)
 

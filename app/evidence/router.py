@@ -9,7 +9,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from fastapi.routing import APIRoute
 
-from app.auth.dependencies import CurrentCaller
+from app.auth.dependencies import ActingAs, CaseCaller, CurrentCaller
+from app.idempotency import IdempotencyGuard
 from app.cases.event_data import EvidenceSavedData
 # The cases feature's own lookup, so one place decides who may see a case (404 for others').
 from app.cases.router import _load as load_case
@@ -22,6 +23,9 @@ from app.problems import NotFound, PayloadTooLarge, problem_responses
 from app.schemas import PastOrNowDatetime
 from app.settings import Settings
 
+# Uploads, listings and downloads are open to the end user's case token as well (CaseCaller):
+# every route goes through cases.router._load, which checks caller.may_see(case_id). The
+# integrity report stays with the partner.
 router = APIRouter(prefix="/v1", tags=["evidence"])
 EvidenceKind = EvidenceSavedData.model_fields["kind"].annotation
 # Room for the multipart framing and the text fields around the file itself.
@@ -58,7 +62,10 @@ class UploadLimitRoute(APIRoute):
                 replayed = True
                 return {"type": "http.request", "body": bytes(body), "more_body": False}
 
-            return await handler(Request(request.scope, replay))
+            buffered = Request(request.scope, replay)
+            # Already read: the form parser and the Idempotency-Key fingerprint both use it.
+            buffered._body = bytes(body)
+            return await handler(buffered)
 
         return limited
 
@@ -86,27 +93,30 @@ upload_router = APIRouter(route_class=UploadLimitRoute)
     responses={200: {"model": EvidenceRead, "description": "The same bytes were already saved"},
                **problem_responses(401, 404, 413, 415, 422)})
 def upload_evidence(
-    case_id: uuid.UUID, caller: CurrentCaller, session: WriteSession, ruleset: CurrentRuleset,
-    now: Now, lead: WarningLead, request: Request,
+    case_id: uuid.UUID, caller: CaseCaller, actor: ActingAs, idem: IdempotencyGuard,
+    session: WriteSession, ruleset: CurrentRuleset, now: Now, lead: WarningLead, request: Request,
     file: Annotated[UploadFile, File(description="The file; its type is read from its content")],
     kind: Annotated[EvidenceKind, Form(description="What the file is (DESIGN §4)")],  # type: ignore[valid-type]
     captured_at: Annotated[PastOrNowDatetime, Form(description="When it was captured, with offset")],
     description: Annotated[str | None, Form(min_length=1, max_length=2000)] = None,
 ) -> Response:
     """Save a file as evidence: stored once by its SHA-256 and recorded as an `evidence_saved` event."""
+    if idem.replay:
+        return idem.replay
     case = load_case(session, caller, case_id)
     settings = _settings(request)
     evidence, created = service.save_evidence(
         session=session, store=_store(request), case=case, upload=file.file,
         original_name=file.filename, kind=kind, captured_at=captured_at, description=description,
         max_bytes=settings.evidence_max_bytes, media_types=settings.evidence_media_types,
-        ruleset=ruleset, now=now, warning_lead=lead)
-    return _json(EvidenceRead.model_validate(evidence), 201 if created else 200, case_id)
+        ruleset=ruleset, now=now, warning_lead=lead, actor=actor)
+    return idem.complete(session, _json(EvidenceRead.model_validate(evidence), 201 if created else 200,
+                                        case_id))
 
 
 @router.get("/cases/{case_id}/evidence", response_model=EvidencePage,
             responses=problem_responses(401, 404, 422))
-def list_evidence(case_id: uuid.UUID, caller: CurrentCaller, session: ReadSession) -> EvidencePage:
+def list_evidence(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession) -> EvidencePage:
     """The case's evidence files, in the order they were recorded."""
     case = load_case(session, caller, case_id)
     return EvidencePage(items=[EvidenceRead.model_validate(e)
@@ -115,7 +125,7 @@ def list_evidence(case_id: uuid.UUID, caller: CurrentCaller, session: ReadSessio
 
 @router.get("/cases/{case_id}/evidence/{evidence_id}", response_model=EvidenceRead,
             responses=problem_responses(401, 404, 422))
-def get_evidence(case_id: uuid.UUID, evidence_id: uuid.UUID, caller: CurrentCaller,
+def get_evidence(case_id: uuid.UUID, evidence_id: uuid.UUID, caller: CaseCaller,
                  session: ReadSession) -> EvidenceRead:
     """One evidence file's record."""
     case = load_case(session, caller, case_id)
@@ -129,7 +139,7 @@ def get_evidence(case_id: uuid.UUID, evidence_id: uuid.UUID, caller: CurrentCall
             responses={200: {"description": "The file's bytes, exactly as uploaded",
                              "content": {"application/octet-stream": {}}},
                        **problem_responses(401, 404, 422, 500)})
-def download_evidence(case_id: uuid.UUID, evidence_id: uuid.UUID, caller: CurrentCaller,
+def download_evidence(case_id: uuid.UUID, evidence_id: uuid.UUID, caller: CaseCaller,
                       session: ReadSession, request: Request) -> Response:
     """The file's bytes, checked against the recorded SHA-256 first."""
     case = load_case(session, caller, case_id)

@@ -14,6 +14,7 @@ from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
+from app.access.audit import Actor
 from app.cases import repository as cases_repository
 from app.cases import service as cases_service
 from app.cases.event_data import EvidenceSavedEvent
@@ -38,7 +39,7 @@ def save_evidence(*, session: Session, store: LocalEvidenceStore, case: Case, up
                   description: str | None, max_bytes: int, media_types: Collection[str],
                   ruleset: CompiledRuleset, now: datetime,
                   warning_lead: timedelta = cases_service.DEFAULT_WARNING_LEAD,
-                  ) -> tuple[EvidenceFile, bool]:
+                  actor: Actor | None = None) -> tuple[EvidenceFile, bool]:
     """Store the file by its hash and record it as an event; (evidence, created)."""
     try:
         staged = store.stage(upload, max_bytes=max_bytes)
@@ -79,7 +80,7 @@ def save_evidence(*, session: Session, store: LocalEvidenceStore, case: Case, up
     raw = {**posted, "upload": {"name": original_name, "size": staged.size, "media_type": media_type}}
     _, event, _ = cases_service.append_event(
         session=session, client_id=case.client_id, case_id=case.id, event_in=event_in, raw=raw,
-        ruleset=ruleset, now=now, warning_lead=warning_lead)
+        ruleset=ruleset, now=now, warning_lead=warning_lead, actor=actor)
     evidence = EvidenceFile(
         id=evidence_id, case_id=case.id, sha256=staged.sha256, size=staged.size,
         media_type=media_type, kind=kind, captured_at=captured_at.astimezone(timezone.utc),

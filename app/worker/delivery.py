@@ -22,6 +22,7 @@ from sqlalchemy.orm import sessionmaker
 from standardwebhooks.webhooks import Webhook
 
 from app.db.models import OutboxMessage, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.metrics import count_webhook_attempt
 from app.settings import Settings
 from app.webhooks.secrets import decrypt
 from app.webhooks.urlguard import UnsafeUrl, check_url
@@ -171,6 +172,7 @@ def _settle(sessions, settings, job: Job, status_code, error, wait, duration_ms,
             delivery.next_attempt_at = now + (wait if wait is not None
                                               else backoff(delivery.attempt_count, settings))
         disabled = endpoint.disabled_at is not None
+    count_webhook_attempt(status_code)
     log.info("webhook attempt", extra={"delivery_id": str(job.delivery_id), "status": status_code,
                                        "error": error, "attempt": job.attempt})
     return disabled

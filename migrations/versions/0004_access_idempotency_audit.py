@@ -50,7 +50,7 @@ def upgrade() -> None:
         sa.Column("created_at", app.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("expires_at", app.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_record")),
-        sa.UniqueConstraint("scope", "key", name=op.f("uq_idempotency_record_scope")),
+        sa.UniqueConstraint("scope", "key", name=op.f("uq_idempotency_record_scope_key")),
     )
     with op.batch_alter_table("idempotency_record") as batch_op:
         batch_op.create_index("ix_idempotency_record_expires_at", ["expires_at"], unique=False)

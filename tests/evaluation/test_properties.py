@@ -2,8 +2,9 @@
 
 The logs are built from the request models themselves (app/cases/event_data*.py): every field's
 choices are read off its `Literal` (strings follow their declared pattern and lengths), so a new
-enum value is generated without touching this file, and every generated event and intake is validated by the same models the API uses before it is
-handed to `evaluate`, in the form the service stores (`model_dump(mode="json", exclude_none=True)`).
+enum value is generated without touching this file, and every generated event and intake is
+validated by the same models the API uses before it is handed to `evaluate`, in the form the
+service stores (`model_dump(mode="json", exclude_none=True)`).
 A type in EVENT_TYPES without an entry in DATA_MODELS fails `test_every_event_type_has_a_strategy`.
 """
 

@@ -33,9 +33,11 @@ def test_upload_stores_the_file_by_its_hash_and_records_an_evidence_saved_event(
     assert saved["data"] == {"kind": "notice_screenshot", "evidence_id": body["id"], "sha256": digest}
     assert saved["note"] == "平台公告：通道维护，未写结束时间"
     assert saved["occurred_at"] == body["captured_at"]
-    # The upload went through the case's own append: the evaluation saw it.
+    # The upload went through the case's own append: evaluated, and in the audit trail.
     case = api.get(f"/v1/cases/{case_id}").json()
     assert case["last_seq"] == 1
+    audit = api.get(f"/v1/cases/{case_id}/audit").json()["items"]
+    assert [a["action"] for a in audit][-1] == "event.appended" and audit[-1]["actor_kind"] == "api_key"
 
 
 def test_the_same_bytes_twice_are_stored_once_and_recorded_once(api, other_api, evidence_dir):
