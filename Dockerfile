@@ -24,7 +24,14 @@ FROM python:3.11-slim
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    STUCKFUNDS_DATABASE_URL=sqlite:////data/stuckfunds.db
+    STUCKFUNDS_DATABASE_URL=sqlite:////data/stuckfunds.db \
+    STUCKFUNDS_EVIDENCE_DIR=/data/evidence \
+    STUCKFUNDS_SECRET_KEY_FILE=/data/stuckfunds.key
+# The dossier PDF is rendered by WeasyPrint: Pango, HarfBuzz's subsetter and CJK fonts.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+      libharfbuzz-subset0 fonts-noto-cjk \
+ && rm -rf /var/lib/apt/lists/*
 # Unprivileged user; /data (its home) holds the SQLite file when no PostgreSQL URL is given.
 RUN useradd --system --uid 10001 --user-group --create-home --home-dir /data \
       --shell /usr/sbin/nologin stuckfunds
