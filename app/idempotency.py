@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Annotated
 
+from cryptography.fernet import InvalidToken
 from fastapi import Depends, Header, Request, Response
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-
-from cryptography.fernet import InvalidToken
 
 from app.auth.dependencies import Caller, any_caller
 from app.db.models import IdempotencyRecord

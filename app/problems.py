@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from app.cases.event_data import EVENT_TYPES
 
@@ -163,6 +164,12 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     return out
 
 
+def _allowed_methods(request: Request) -> str:
+    return ", ".join(method for method in ("GET", "POST", "PATCH", "PUT", "DELETE") if any(
+        route.matches({**request.scope, "method": method})[0] == Match.FULL
+        for route in request.app.router.routes))
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _domain(request: Request, exc: ProblemError) -> JSONResponse:
@@ -178,9 +185,19 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+            # FastAPI's "error parsing the body" (bytes that are not UTF-8): malformed input is
+            # a 422 naming the body here, as on the routes that read the raw body themselves.
+            return await _invalid(request, RequestValidationError([
+                {"type": "json_invalid", "loc": ("body",), "msg": "JSON decode error", "input": None}]))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            # Starlette names only the first route that matched the path; a path served by
+            # several routes (GET and PATCH /v1/cases/{id}) must list them all (RFC 9110).
+            headers = {**(headers or {}), "Allow": _allowed_methods(request)}
         code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         return problem_response(exc.status_code, code, str(exc.detail), None, request,
-                                headers=getattr(exc, "headers", None))
+                                headers=headers)
 
     @app.exception_handler(DBAPIError)
     @app.exception_handler(PoolTimeout)

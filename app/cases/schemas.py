@@ -4,12 +4,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from app.access.schemas import CaseTokenIssued
 from app.cases.event_data import CaseEventCreate
 from app.cases.intake import CaseCreate
-from app.schemas import ReadSchema, Schema
+from app.schemas import OffsetDatetime, ReadSchema, Schema
 
 
 class BecauseRead(BaseModel):
@@ -148,4 +148,5 @@ class WhatIf(Schema):
 
     case: CaseCreate
     events: list[CaseEventCreate] = Field(default_factory=list, max_length=2000)
-    as_of: AwareDatetime | None = Field(default=None, description="Defaults to now")
+    # Strict like every other input time: a bare number would be read as Unix seconds.
+    as_of: OffsetDatetime | None = Field(default=None, description="Defaults to now")

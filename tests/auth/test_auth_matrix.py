@@ -42,6 +42,7 @@ def _upload(world: "World") -> dict[str, Any]:
 ROUTES: dict[tuple[str, str], Row] = {
     ("GET", "/healthz"): Row(PUBLIC),
     ("GET", "/readyz"): Row(PUBLIC),
+    ("GET", "/metrics"): Row(PUBLIC),  # counts and timings only, like a health check
     # Cases. PATCH is reachable with a case token today (CaseCaller in app/cases/router.py).
     ("POST", "/v1/cases"): Row(PARTNER, lambda w: {"json": intake()}),
     ("GET", "/v1/cases"): Row(PARTNER),
@@ -66,12 +67,12 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("GET", "/v1/cases/{case_id}/tokens"): Row(PARTNER),
     ("DELETE", "/v1/cases/{case_id}/tokens/{token_id}"): Row(PARTNER),
     ("GET", "/v1/cases/{case_id}/audit"): Row(PARTNER),
-    # Evidence and the dossier: partner-only for now (the issue says case tokens may upload
-    # evidence "later"; when they can, move the upload row to CASE).
-    ("POST", "/v1/cases/{case_id}/evidence"): Row(PARTNER, _upload),
-    ("GET", "/v1/cases/{case_id}/evidence"): Row(PARTNER),
-    ("GET", "/v1/cases/{case_id}/evidence/{evidence_id}"): Row(PARTNER),
-    ("GET", "/v1/cases/{case_id}/evidence/{evidence_id}/content"): Row(PARTNER),
+    # Evidence: the end user's phone uploads and reads its own case's files; the integrity
+    # check and the dossier stay with the partner.
+    ("POST", "/v1/cases/{case_id}/evidence"): Row(CASE, _upload),
+    ("GET", "/v1/cases/{case_id}/evidence"): Row(CASE),
+    ("GET", "/v1/cases/{case_id}/evidence/{evidence_id}"): Row(CASE),
+    ("GET", "/v1/cases/{case_id}/evidence/{evidence_id}/content"): Row(CASE),
     ("GET", "/v1/cases/{case_id}/verify"): Row(PARTNER),
     ("GET", "/v1/cases/{case_id}/dossier"): Row(PARTNER, lambda w: {"params": {"format": "json"}}),
 }
