@@ -23,7 +23,7 @@ from app.deps import CurrentRuleset, Locale, Now, RawBody, WarningLead
 from app.evaluation.catalogue import DEFAULT_LOCALE
 from app.evaluation.model import RISK_LEVELS, STATUSES
 from app.idempotency import IdempotencyGuard
-from app.problems import NotFound, problem_responses
+from app.problems import Forbidden, NotFound, problem_responses
 
 router = APIRouter(prefix="/v1", tags=["cases"])
 # Its own router: a route's tags add to its router's, and the operationId comes from the first.
@@ -162,15 +162,19 @@ def append_event(case_id: uuid.UUID, body: CaseEventCreate, raw: RawBody, caller
 
 
 @router.patch("/cases/{case_id}", response_model=CaseRead,
-              responses=problem_responses(401, 404, 409, 412, 422, 428, 429))
+              responses=problem_responses(401, 403, 404, 409, 412, 422, 428, 429))
 def update_case(case_id: uuid.UUID, body: CaseUpdate, caller: CaseCaller, actor: ActingAs,
                 session: WriteSession, ruleset: CurrentRuleset, locale: Locale, now: Now,
                 if_match: IfMatch = None) -> Response:
     """Change the case's reference, province or language; requires If-Match (428 without)."""
     if not caller.may_see(case_id):
         raise NotFound("No such case.")
+    changes = body.model_dump(exclude_unset=True)
+    if caller.kind == "case_token" and "external_ref" in changes:
+        # The reference is the partner's own bookkeeping; the end user may set language and province.
+        raise Forbidden("A case token cannot change external_ref.", field="external_ref")
     case = service.update_case(session=session, client_id=caller.client_id, case_id=case_id,
-                               changes=body.model_dump(exclude_unset=True), if_match=if_match,
+                               changes=changes, if_match=if_match,
                                actor=actor, now=now)
     return _written(_case_read(case, case.evaluation, ruleset, locale or case.locale or DEFAULT_LOCALE),
                     headers={"ETag": _etag(case)}, status_code=200)

@@ -173,7 +173,8 @@ def _replay(case: Case, stored: CaseEvent, event_in: CaseEventCreate) -> Appende
     """An offline queue sent the same event again: answer with what is stored."""
     same = (stored.type == event_in.type
             and stored.data == event_in.data.model_dump(mode="json", exclude_none=True)
-            and stored.occurred_at == _utc(event_in.occurred_at))
+            and stored.occurred_at == _utc(event_in.occurred_at)
+            and stored.note == event_in.note)
     if not same:
         raise Conflict("This event_id is already stored with different content.", field="event_id",
                        seq=stored.seq)

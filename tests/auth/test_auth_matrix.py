@@ -43,7 +43,7 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("GET", "/healthz"): Row(PUBLIC),
     ("GET", "/readyz"): Row(PUBLIC),
     ("GET", "/metrics"): Row(PUBLIC),  # counts and timings only, like a health check
-    # Cases. PATCH is reachable with a case token today (CaseCaller in app/cases/router.py).
+    # Cases. A case token may PATCH its case's language and province, not the partner's reference.
     ("POST", "/v1/cases"): Row(PARTNER, lambda w: {"json": intake()}),
     ("GET", "/v1/cases"): Row(PARTNER),
     ("GET", "/v1/cases/{case_id}"): Row(CASE),

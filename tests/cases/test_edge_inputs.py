@@ -1,0 +1,42 @@
+"""Edge inputs: characters a database refuses, resent events that differ, token limits on PATCH."""
+
+import uuid
+
+from tests.conftest import Api
+from tests.support.payloads import event, intake
+
+
+def test_a_nul_character_is_a_422_naming_the_field(api):
+    response = api.post("/v1/cases", json=intake(external_ref="ref\x00x"))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "external_ref"
+    case_id = api.post("/v1/cases", json=intake()).json()["id"]
+    posted = api.post(f"/v1/cases/{case_id}/events", json=event("note_added", {"text": "a\x00b"}))
+    assert posted.status_code == 422 and posted.json()["errors"][0]["field"] == "data.text"
+
+
+def test_a_resent_event_id_with_another_note_is_a_conflict(api):
+    case_id = api.post("/v1/cases", json=intake()).json()["id"]
+    body = event("urgency_stated", {"reason": "medical"}, event_id=str(uuid.uuid4()), note="住院押金")
+    assert api.post(f"/v1/cases/{case_id}/events", json=body).status_code == 201
+    assert api.post(f"/v1/cases/{case_id}/events", json=body).status_code == 200
+    changed = {**body, "note": "改了备注"}
+    response = api.post(f"/v1/cases/{case_id}/events", json=changed)
+    assert response.status_code == 409 and response.json()["field"] == "event_id"
+
+
+def test_a_case_token_may_set_language_but_not_the_partners_reference(api):
+    created = api.post("/v1/cases", params={"issue_token": "true"}, json=intake(external_ref="p-1")).json()
+    phone = Api(api.http, created["case_token"]["token"])
+    url = f"/v1/cases/{created['id']}"
+    assert phone.http.patch(url, json={"locale": "en"},
+                            headers={**phone.headers, "If-Match": "*"}).status_code == 200
+    refused = phone.http.patch(url, json={"external_ref": "mine"}, headers={**phone.headers, "If-Match": "*"})
+    assert refused.status_code == 403
+    assert api.get(url).json()["external_ref"] == "p-1"
+
+
+def test_audit_entries_of_one_request_keep_their_order(api):
+    created = api.post("/v1/cases", params={"issue_token": "true"}, json=intake()).json()
+    actions = [e["action"] for e in api.get(f"/v1/cases/{created['id']}/audit").json()["items"]]
+    assert actions == ["case.opened", "case_token.issued"]
