@@ -10,43 +10,13 @@ from pydantic import TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
 from app.cases.event_data import EVENT_TYPES, CaseEventCreate
+from tests.support.examples import EXAMPLES
 
 EVENTS = TypeAdapter(CaseEventCreate)
 PAST = "2024-05-01T09:30:00+08:00"
 
-# The smallest `data` each type accepts; None means the type may leave `data` out altogether.
 # Keyed by every type, so a type added to the union without an example fails the first test.
-MINIMAL_DATA: dict[str, dict[str, Any] | None] = {
-    "notice_posted": {"notice_kind": "channel_maintenance"},
-    "notice_changed": {"change": "removed"},
-    "regulator_checked": {"found_related_notice": False},
-    "peers_checked": {"peers_affected": False},
-    "license_checked": {"licensed": True},
-    "evidence_saved": {"kind": "notice_screenshot"},
-    "support_contacted": {"channel": "online_chat"},
-    "urgency_stated": {"reason": "medical"},
-    "withdrawal_attempted": {"result": "failed"},
-    "funds_received": {"amount": "1234.50"},
-    "fee_demanded": {"fee_kind": "unfreeze"},
-    "payment_instruction_received": {"destination": "personal_account"},
-    "credentials_requested": {"what": "verification_code"},
-    "recovery_offer_received": {"fee_requested": True},
-    "refund_notice_received": None,
-    "agent_solicitation": {"fee_requested": True},
-    "account_restricted": {"restriction": "frozen"},
-    "platform_trait_observed": {"trait": "needs_vpn"},
-    "complaint_filed": {"authority": "hotline_12378"},
-    "complaint_forwarded": {"authority": "nfra_branch"},
-    "extension_notified": {"new_deadline_at": "2099-01-01T00:00:00+08:00"},
-    "decision_received": {"outcome": "rejected"},
-    "mediation_started": None,
-    "mediation_ended": {"settled": False},
-    "lawyer_consulted": None,
-    "lawsuit_filed": None,
-    "police_report_filed": None,
-    "case_closed": {"reason": "withdrawn"},
-    "note_added": {"text": "Agent 0371 hung up when asked for a date."},
-}
+MINIMAL_DATA = EXAMPLES
 
 # The field whose absence must be reported, per type that has one.
 DEFINING_FIELD = {
