@@ -117,6 +117,9 @@ def _summary(case: Case) -> dict:
 def get_case(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession,
              ruleset: CurrentRuleset, now: Now, locale: Locale, response: Response,
              as_of: Annotated[AwareDatetime | None, Query(description="Preview another moment")] = None,
+             upcoming: Annotated[bool, Query(description=(
+                 "Also say what changes at next_transition_at if nothing happens (one more evaluation)"
+             ))] = False,
              ) -> CaseRead:
     """The case and its evaluation now, or at `as_of` (a preview; nothing is stored)."""
     case = _load(session, caller, case_id)
@@ -125,9 +128,10 @@ def get_case(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession,
     response.headers["ETag"] = _etag(case)
     lang = locale or case.locale or DEFAULT_LOCALE
     read = _case_read(case, evaluation, ruleset, lang)
-    read.upcoming = present_upcoming(
-        service.upcoming_change(session=session, case=case, evaluation=evaluation, ruleset=ruleset),
-        ruleset.ruleset, lang)
+    if upcoming:
+        read.upcoming = present_upcoming(
+            service.upcoming_change(session=session, case=case, evaluation=evaluation, ruleset=ruleset),
+            ruleset.ruleset, lang)
     return read
 
 

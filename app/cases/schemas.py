@@ -89,7 +89,7 @@ class CaseRead(BaseModel):
     next_transition_at: datetime | None
     evaluation: EvaluationRead
     upcoming: UpcomingRead | None = Field(
-        default=None, description="On reads: what changes at next_transition_at if nothing happens")
+        default=None, description="With ?upcoming=true: what changes at next_transition_at if nothing happens")
     case_token: CaseTokenIssued | None = Field(
         default=None, description="Only when opened with ?issue_token=true: shown this once")
 

@@ -106,7 +106,9 @@ def test_a_read_says_what_happens_if_nothing_does(api):
     api.post(f"/v1/cases/{case_id}/events", json=event(
         "support_contacted", {"channel": "phone", "promised_resolution_at": ahead(days=2),
                               "in_writing": True}))
-    body = api.get(f"/v1/cases/{case_id}", headers={"Accept-Language": "en"}).json()
+    assert api.get(f"/v1/cases/{case_id}").json()["upcoming"] is None  # only when asked for
+    body = api.get(f"/v1/cases/{case_id}", params={"upcoming": "true"},
+                   headers={"Accept-Language": "en"}).json()
     upcoming = body["upcoming"]
     assert body["status"] == "awaiting_platform"
     assert upcoming["at"] == body["next_transition_at"]
@@ -122,5 +124,5 @@ def test_a_read_says_what_happens_if_nothing_does(api):
 def test_a_case_with_nothing_pending_has_no_upcoming_change(api):
     case_id = api.post("/v1/cases", json=intake()).json()["id"]
     api.post(f"/v1/cases/{case_id}/events", json=event("funds_received", {"amount": "30000", "full": True}))
-    body = api.get(f"/v1/cases/{case_id}").json()
+    body = api.get(f"/v1/cases/{case_id}", params={"upcoming": "true"}).json()
     assert body["status"] == "resolved" and body["upcoming"] is None and body["next_transition_at"] is None
