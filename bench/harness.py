@@ -98,7 +98,20 @@ def machine() -> dict:
     for package in ("fastapi", "starlette", "uvicorn", "sqlalchemy", "psycopg", "pydantic"):
         info[package] = metadata.version(package)
     info["load_average"] = list(os.getloadavg())
+    info["commit"] = _git("rev-parse", "--short", "HEAD")
+    # Uncommitted changes to what is measured (the app, the rules, the benchmark itself).
+    info["uncommitted_changes"] = bool(_git("status", "--porcelain", "--", "app", "rules", "bench",
+                                            "migrations"))
     return info
+
+
+def _git(*args: str) -> str | None:
+    try:
+        done = subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                              timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
 
 
 class Server:
@@ -118,6 +131,7 @@ class Server:
         self.ready_path = ready_path
         self.process: subprocess.Popen | None = None
         self.starts = 0
+        self.database: str | None = None  # the database it serves, for per-database accounting
 
     def start(self, extra_env: dict[str, str] | None = None) -> None:
         log = self.log_path.open("ab")
@@ -167,8 +181,59 @@ class Server:
             pass
         self.kill()
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU of every process in the server's group (supervisor and workers)."""
+        return group_cpu_seconds(lambda fields, _name: int(fields[2]) == self.process.pid)
+
     def tail(self, chars: int = 4000) -> str:
         try:
             return self.log_path.read_text(errors="replace")[-chars:]
         except OSError:
             return ""
+
+
+def group_cpu_seconds(select) -> float:
+    """Sum utime + stime over the live processes whose /proc stat fields `select` picks.
+
+    `select` gets the fields after the command name ([state, ppid, pgrp, ...]) and the name.
+    CPU of processes that exited in between is lost: servers are measured while they run.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            raw = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        name = raw[raw.find("(") + 1:raw.rfind(")")]
+        fields = raw[raw.rfind(")") + 2:].split()
+        if select(fields, name):
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def postgres_cpu(database: str) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend serving `database`, by pid (no WAL writer etc.)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if not cmdline.startswith("postgres: ") or f" {database} " not in cmdline:
+                continue
+            raw = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = raw[raw.rfind(")") + 2:].split()
+        out[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def cpu_since(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU spent between two snapshots by the processes alive at the second (a backend that
+    exited in between is missed, so this is a lower bound)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
