@@ -5,7 +5,7 @@ Usage (from the project root; needs `wrk` — `apt-get install -y wrk` — and t
     .venv/bin/python bench/load.py [--quick]
 
 The full run takes about fifteen minutes; `--quick` (3 s per measurement instead of 10, and a
-smaller large-table test) about six. Results go to bench/results/load-<date>[-quick].json and .md.
+smaller large-table test) about ten. Results go to bench/results/load-<date>[-quick].json and .md.
 
 What it does, for each of SQLite with 1 worker, PostgreSQL with 1 worker and with 2 workers, each
 on fresh databases built by the migrations:

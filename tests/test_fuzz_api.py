@@ -164,3 +164,33 @@ def test_chained_operations_answer_as_the_contract_says(fuzz_app, auth):
                                    excluded_checks=EXCLUDED, headers=auth)
 
     Workflow.run(settings=STATEFUL)
+
+
+# --- what the fuzzer found, pinned ---------------------------------------------------------------
+
+
+def test_a_405_lists_every_method_the_path_serves(api):
+    # Starlette named only the first route matching the path: `Allow: GET` for GET and PATCH.
+    response = api.http.request("PUT", f"/v1/cases/{uuid.uuid4()}", headers=api.headers)
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, PATCH"
+    assert api.http.request("PUT", "/v1/webhooks", headers=api.headers).headers["allow"] == "GET, POST"
+
+
+def test_a_body_that_is_not_utf8_is_a_422_problem_not_an_undocumented_400(api):
+    case_id = api.post("/v1/cases", json={
+        "platform": {"name": "平台", "kind": "other"}, "amount": "100",
+        "withdrawal_requested_at": "2025-01-01T00:00:00+08:00"}).json()["id"]
+    response = api.http.patch(f"/v1/cases/{case_id}", content=b"\xffrE7", headers={
+        **api.headers, "Content-Type": "application/json", "If-Match": "*"})
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["errors"][0]["code"] == "json_invalid"
+
+
+def test_what_if_as_of_must_be_a_time_with_an_offset_not_a_number(api):
+    response = api.post("/v1/evaluate", json={"as_of": 0, "case": {
+        "platform": {"name": "平台", "kind": "other"}, "amount": "100",
+        "withdrawal_requested_at": "2025-01-01T00:00:00+08:00"}})
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "as_of"

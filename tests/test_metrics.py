@@ -77,6 +77,7 @@ def test_request_latency_is_labelled_by_route_template_never_the_raw_path(api, h
                         json=event("note_added", {"text": text})).status_code == 201
     assert api.get(f"/v1/cases/{uuid.uuid4()}").status_code == 404
     http.get(f"/no/such/{uuid.uuid4()}")
+    http.request("BREW", "/healthz")  # a method nobody serves: one "other" label, not a new one
     after = scrape(http)
     count = "stuckfunds_http_request_duration_seconds_count"
     assert value(after, count, method="POST", route=EVENTS_ROUTE, status_class="2xx") \
@@ -85,7 +86,10 @@ def test_request_latency_is_labelled_by_route_template_never_the_raw_path(api, h
         - value(before, count, method="GET", route="/v1/cases/{case_id}", status_class="4xx") == 1
     assert value(after, count, method="GET", route="unmatched", status_class="4xx") \
         - value(before, count, method="GET", route="unmatched", status_class="4xx") == 1
+    assert value(after, count, method="other", route="/healthz", status_class="4xx") \
+        - value(before, count, method="other", route="/healthz", status_class="4xx") == 1
     assert case_id not in http.get("/metrics").text, "a raw path leaked into a label"
+    assert 'method="BREW"' not in http.get("/metrics").text
     # Histogram buckets: the POSTs fell somewhere at or below +Inf, and the buckets are cumulative.
     buckets = sorted((float(dict(labels)["le"]), v) for (name, labels), v in after.items()
                      if name.endswith("_bucket") and dict(labels).get("route") == EVENTS_ROUTE
