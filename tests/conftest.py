@@ -6,6 +6,7 @@ its own, and a client never sees another's data.
 """
 
 import os
+from contextlib import contextmanager
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -34,25 +35,36 @@ def _libpq(url) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+@contextmanager
+def fresh_pg_database(prefix: str) -> Iterator[str]:
+    """A new PostgreSQL database built by the migrations; dropped (even if cut off) at exit."""
+    admin = make_url(pg_admin_url())
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_libpq(admin), autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = admin.set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade_to_head(url)
+        yield url
+    finally:
+        with psycopg.connect(_libpq(admin), autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this run, dropped at the end."""
     admin = make_url(pg_admin_url())
     try:
-        conn = psycopg.connect(_libpq(admin), autocommit=True, connect_timeout=5)
+        psycopg.connect(_libpq(admin), autocommit=True, connect_timeout=5).close()
     except psycopg.OperationalError as exc:
         message = f"PostgreSQL is not reachable at {admin.render_as_string()}: {exc}"
         if os.environ.get("CI"):
             pytest.fail(message + " (CI must run the PostgreSQL tests)")
         pytest.skip(message)
-    name = f"stuckfunds_test_{uuid.uuid4().hex[:12]}"
-    with conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = admin.set(database=name).render_as_string(hide_password=False)
-    upgrade_to_head(url)
-    yield url
-    with psycopg.connect(_libpq(admin), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_pg_database("stuckfunds_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

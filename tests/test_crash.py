@@ -7,30 +7,19 @@ because a request killed between its idempotency claim and its commit leaves a c
 answers 409 until its 60 s lease runs out.
 """
 
-import uuid
 
-import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
-from app.db.migrate import upgrade_to_head
 from bench.crash import run_crash
-from tests.conftest import _libpq, pg_admin_url
+from tests.conftest import fresh_pg_database
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 
 @pytest.fixture
 def crash_db(pg_url):
-    admin = make_url(pg_admin_url())
-    name = f"stuckfunds_crash_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(_libpq(admin), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = admin.set(database=name).render_as_string(hide_password=False)
-    upgrade_to_head(url)
-    yield url
-    with psycopg.connect(_libpq(admin), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_pg_database("stuckfunds_crash") as url:
+        yield url
 
 
 def test_acknowledged_events_survive_sigkills_exactly_once_with_contiguous_seq(crash_db, tmp_path):

@@ -16,8 +16,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from app.db.migrate import upgrade_to_head
-from tests.conftest import TEST_SECRET_KEY, _libpq, pg_admin_url
+from tests.conftest import fresh_pg_database, TEST_SECRET_KEY, _libpq, pg_admin_url
 from tests.support.payloads import ago, intake
 from tests.support.server import create_api_key, running_server
 
@@ -29,16 +28,8 @@ PROBLEM = "application/problem+json"
 @pytest.fixture
 def outage_db(pg_url) -> Iterator[str]:
     """A database of its own: cutting it off must not touch the rest of the suite."""
-    admin = make_url(pg_admin_url())
-    name = f"stuckfunds_outage_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(_libpq(admin), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = admin.set(database=name).render_as_string(hide_password=False)
-    upgrade_to_head(url)
-    yield url
-    with psycopg.connect(_libpq(admin), autocommit=True) as conn:
-        conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_pg_database("stuckfunds_outage") as url:
+        yield url
 
 
 def admin(sql: str, *params) -> list[tuple]:
