@@ -13,8 +13,10 @@ cli = typer.Typer(help="StuckFunds: case advice for stuck withdrawals.", no_args
                   add_completion=False)
 clients_cli = typer.Typer(help="Manage API clients and their keys.", no_args_is_help=True)
 rules_cli = typer.Typer(help="Inspect and check the ruleset in rules/.", no_args_is_help=True)
+keys_cli = typer.Typer(help="The secret keys that encrypt what is stored secret.", no_args_is_help=True)
 cli.add_typer(clients_cli, name="clients")
 cli.add_typer(rules_cli, name="rules")
+cli.add_typer(keys_cli, name="keys")
 
 DatabaseUrl = Annotated[
     str | None,
@@ -25,6 +27,16 @@ DatabaseUrl = Annotated[
 
 def _settings(database_url: str | None) -> Settings:
     return Settings(database_url=database_url) if database_url else Settings()
+
+
+def _refuse_unusable_keys(settings: Settings) -> None:
+    from app.keyring import UnusableKey, check_keys
+
+    try:
+        check_keys(settings)
+    except UnusableKey as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 @cli.command()
@@ -40,6 +52,7 @@ def serve(
     from app.db.migrate import upgrade_to_head
 
     settings = _settings(database_url)
+    _refuse_unusable_keys(settings)
     if settings.is_sqlite and workers > 1:
         typer.echo("error: SQLite serves from one process only; use --workers 1 or a "
                    "PostgreSQL --database-url.", err=True)
@@ -99,6 +112,7 @@ def worker(database_url: DatabaseUrl = None) -> None:
     from app.worker.runner import Worker
 
     settings = _settings(database_url)
+    _refuse_unusable_keys(settings)
     configure_logging(settings.log_level)
     engine = make_engine(settings)
     stop = threading.Event()
@@ -211,12 +225,53 @@ def clients_revoke(
     typer.echo(f"revoked {count} key(s) of {found.name}")
 
 
-@cli.command()
-def keygen() -> None:
-    """Print a fresh key for STUCKFUNDS_SECRET_KEY (encrypts webhook signing secrets)."""
-    from cryptography.fernet import Fernet
+@keys_cli.command("generate")
+def keys_generate() -> None:
+    """Print a fresh key for STUCKFUNDS_SECRET_KEY(S)."""
+    from app.keyring import generate_key
 
-    typer.echo(Fernet.generate_key().decode())
+    typer.echo(generate_key())
+
+
+@cli.command(help="Print a fresh key for STUCKFUNDS_SECRET_KEY(S) (same as `keys generate`).")
+def keygen() -> None:
+    keys_generate()
+
+
+@keys_cli.command("rotate")
+def keys_rotate(database_url: DatabaseUrl = None) -> None:
+    """Re-encrypt stored secrets with the first key of STUCKFUNDS_SECRET_KEYS (or the key file).
+
+    Give the new key first and the old ones after it; once this reports nothing unreadable,
+    the old keys can be removed.
+    """
+    from cryptography.fernet import Fernet, MultiFernet
+
+    from app.db.engine import WRITE, make_engine, make_sessionmaker
+    from app.key_rotation import rotate_stored
+    from app.keyring import UnusableKey, check_keys
+
+    settings = _settings(database_url)
+    try:
+        # The published key may be an old key here: this is how a deployment gets rid of it.
+        keys = check_keys(settings, allow_committed_as_old=True)
+    except UnusableKey as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if len(keys) < 2:
+        typer.echo("note: only one key is configured; stored values are re-encrypted with it", err=True)
+    engine = make_engine(settings)
+    try:
+        report = rotate_stored(sessions=make_sessionmaker(engine.execution_options(**WRITE)),
+                               fernet=MultiFernet([Fernet(key) for key in keys]))
+    finally:
+        engine.dispose()
+    typer.echo(f"re-encrypted {report.webhook_secrets} webhook secret(s) and "
+               f"{report.idempotent_answers} stored answer(s) with the first key")
+    if report.unreadable:
+        typer.echo(f"error: {report.unreadable} stored value(s) could be decrypted with none of the "
+                   "keys given; keep the key that encrypted them and run this again", err=True)
+        raise typer.Exit(1)
 
 
 @cli.command()

@@ -26,7 +26,7 @@ from app.auth.dependencies import Caller, any_caller
 from app.db.models import IdempotencyRecord
 from app.problems import Conflict, InvalidRequest
 from app.settings import Settings
-from app.webhooks.secrets import decrypt, encrypt
+from app.keyring import decrypt, encrypt
 
 CLAIM_LEASE = timedelta(seconds=60)
 REPLAYED = "Idempotent-Replayed"

@@ -14,6 +14,7 @@ from app.dossier.router import router as dossier_router
 from app.evaluation import CompiledRuleset, load_ruleset
 from app.evidence.router import router as evidence_router
 from app.health.router import router as health_router
+from app.keyring import check_keys
 from app.access.router import router as access_router
 from app.auth.ratelimit import RateLimiter
 from app.logs import configure_logging
@@ -39,6 +40,7 @@ def _operation_id(route: APIRoute) -> str:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+    check_keys(settings)  # refuse to start with a published or world-readable key
     if settings.is_sqlite:
         # The embedded default needs no set-up: bring the file's schema up to date on start.
         upgrade_to_head(settings.database_url)

@@ -11,7 +11,8 @@ def openapi_document() -> dict[str, Any]:
     from app.settings import Settings
 
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app(Settings(database_url=f"sqlite:///{Path(folder) / 'openapi.db'}"))
+        app = create_app(Settings(database_url=f"sqlite:///{Path(folder) / 'openapi.db'}",
+                                  secret_key_file=Path(folder) / "key"))
         document = app.openapi()
         app.state.engine.dispose()
     return document

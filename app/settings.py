@@ -1,10 +1,12 @@
 """Configuration: one Settings object read from STUCKFUNDS_* environment variables."""
 
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,8 +24,12 @@ class Settings(BaseSettings):
     # Rate limits ("N/second|minute|hour"), per API key and per case token; shared through
     # Redis when a URL is set, counted per process otherwise.
     redis_url: str | None = None
+    # Every Redis key starts with this, so several deployments (or test runs) can share a database.
+    redis_key_prefix: str = Field(default="stuckfunds", min_length=1, max_length=100)
     rate_limit_api_key: str = "600/minute"
     rate_limit_case_token: str = "60/minute"
+    # Failed authentications per client address; past it the address gets 429 until the window moves.
+    rate_limit_auth_failures: str = "20/minute"
     # Browsers may call the API from these origins only (exact matches; empty: none).
     cors_origins: list[str] = Field(default_factory=list)
     # Idempotency-Key records are kept at least this long (published in the README).
@@ -41,9 +47,13 @@ class Settings(BaseSettings):
         "text/plain",
     )
 
-    # Encrypts webhook signing secrets at rest. Unset: a key file is created beside the
-    # service (fine for the embedded default; set the variable in production).
+    # Encrypt what is stored secret (webhook signing secrets, idempotent answers that carry a
+    # case token): Fernet keys, newest first; the first encrypts, every one decrypts, so a key
+    # is rotated by putting a new one first and running `stuckfunds keys rotate`.
+    # STUCKFUNDS_SECRET_KEYS takes a comma-separated list, STUCKFUNDS_SECRET_KEY one key; with
+    # neither, `secret_key_file` (one key a line, newest first) is read, or created mode 0600.
     secret_key: SecretStr | None = None
+    secret_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     secret_key_file: Path = Path("stuckfunds.key")
 
     # The sweeper and webhook deliveries. `embedded_worker` runs them inside `serve`;
@@ -56,8 +66,11 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(default=21, ge=1, le=100)
     webhook_backoff_base_seconds: float = Field(default=5, gt=0)
     webhook_backoff_cap_seconds: float = Field(default=8 * 3600, gt=0)
-    # Subscriptions to private, loopback or link-local addresses are refused unless allowed
-    # (tests and on-premises receivers); checked again before every delivery.
+    # Receivers must be on public addresses and on these ports; the address a delivery connects
+    # to is the one checked. `webhook_allowed_networks` opens given private networks (an
+    # on-premises receiver); `allow_private_webhook_urls` turns the guard off (tests only).
+    webhook_allowed_ports: list[Annotated[int, Field(ge=1, le=65535)]] = Field(default=[80, 443])
+    webhook_allowed_networks: list[IPv4Network | IPv6Network] = Field(default_factory=list)
     allow_private_webhook_urls: bool = False
 
     @field_validator("database_url")
@@ -70,11 +83,19 @@ class Settings(BaseSettings):
             value = "postgresql+psycopg://" + value.split("://", 1)[1]
         return value
 
-    @field_validator("secret_key")
+    @field_validator("secret_keys", mode="before")
     @classmethod
-    def _not_a_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and value.get_secret_value().lower() in {"", "changeme", "change-me", "secret"}:
-            raise ValueError("set STUCKFUNDS_SECRET_KEY to a real key (`stuckfunds keygen` prints one)")
+    def _comma_separated(cls, value):
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("secret_key", "secret_keys")
+    @classmethod
+    def _not_a_placeholder(cls, value):
+        for key in value if isinstance(value, list) else [value]:
+            if key is not None and key.get_secret_value().lower() in {"", "changeme", "change-me", "secret"}:
+                raise ValueError("set a real key (`stuckfunds keys generate` prints one)")
         return value
 
     @property

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
+from cryptography.fernet import Fernet
 from sqlalchemy.engine import make_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -28,8 +29,9 @@ from bench.evaluation import machine as _machine  # noqa: E402
 STUCKFUNDS = str(Path(sys.executable).with_name("stuckfunds"))
 PG_ADMIN_URL = os.environ.get("STUCKFUNDS_BENCH_PG_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-# A fixed key, so that a restarted server reads the idempotent answers its predecessor sealed.
-BENCH_SECRET_KEY = "Ybe0hjX5mXJwzQpPZ0gk3Qp2b4hN2s3oS2o2lq3cQ7Y="
+# One key for the whole run, so that a restarted server reads the idempotent answers its
+# predecessor sealed; made afresh per run, never committed.
+BENCH_SECRET_KEY = Fernet.generate_key().decode()
 SERVER_ENV = {
     "STUCKFUNDS_LOG_LEVEL": "WARNING",
     # Counted on every request like in production, but never reached by a benchmark.

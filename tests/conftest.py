@@ -14,6 +14,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
@@ -23,7 +24,8 @@ from app.db.migrate import upgrade_to_head
 from app.main import create_app
 from app.settings import Settings
 
-TEST_SECRET_KEY = "5tCyyk1TFJ0a3tv9oRGFmh1KZ5n9oqfl5rMUrmFJ5xI="  # a Fernet key for tests only
+# Made afresh per run: no key is ever committed (tests/test_no_secrets.py checks the tree).
+TEST_SECRET_KEY = Fernet.generate_key().decode()
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 

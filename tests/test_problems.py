@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.settings import Settings
+from tests.conftest import TEST_SECRET_KEY
 from tests.support.payloads import event, intake
 
 PROBLEM = "application/problem+json"
@@ -62,7 +63,7 @@ def test_every_error_is_a_complete_problem(api, method, path, kwargs, status, co
 
 
 def test_unexpected_error_is_a_500_problem_without_details(sqlite_url):
-    app = create_app(Settings(database_url=sqlite_url))
+    app = create_app(Settings(database_url=sqlite_url, secret_key=TEST_SECRET_KEY))
 
     @app.get("/boom")
     def boom() -> None:

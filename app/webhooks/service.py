@@ -10,7 +10,8 @@ from app.db.models import OutboxMessage, WebhookAttempt, WebhookDelivery, Webhoo
 from app.problems import InvalidRequest, NotFound
 from app.settings import Settings
 from app.webhooks.schemas import AttemptRead, DeliveryRead, WebhookCreate, WebhookCreated, WebhookRead
-from app.webhooks.secrets import encrypt, new_signing_secret
+from app.keyring import encrypt
+from app.webhooks.secrets import new_signing_secret
 from app.webhooks.urlguard import UnsafeUrl, check_url
 
 

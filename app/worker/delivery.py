@@ -24,7 +24,7 @@ from standardwebhooks.webhooks import Webhook
 from app.db.models import OutboxMessage, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.metrics import count_webhook_attempt
 from app.settings import Settings
-from app.webhooks.secrets import decrypt
+from app.keyring import decrypt
 from app.webhooks.urlguard import UnsafeUrl, check_url
 
 log = logging.getLogger("stuckfunds.webhooks")

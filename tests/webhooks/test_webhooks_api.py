@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.db.models import WebhookEndpoint
 from app.main import create_app
 from app.settings import Settings
-from tests.conftest import Api, new_api_key
+from tests.conftest import TEST_SECRET_KEY, Api, new_api_key
 
 PROBLEM = "application/problem+json"
 KINDS = ["case.status_changed", "case.risk_changed", "case.deadline_approaching"]
@@ -134,7 +134,8 @@ def test_unknown_field_is_422(api):
 @pytest.fixture(scope="module")
 def guarded_api(database_url) -> Api:
     """The app as deployed: private receiver addresses refused (the shared test app allows them)."""
-    guarded = create_app(Settings(database_url=database_url, embedded_worker=False))
+    guarded = create_app(Settings(database_url=database_url, embedded_worker=False,
+                                  secret_key=TEST_SECRET_KEY))
     assert guarded.state.settings.allow_private_webhook_urls is False
     with TestClient(guarded) as client:
         yield Api(client, new_api_key(guarded, "guarded-client"))
