@@ -32,9 +32,12 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
       libharfbuzz-subset0 fonts-noto-cjk \
  && rm -rf /var/lib/apt/lists/*
-# Unprivileged user; /data (its home) holds the SQLite file when no PostgreSQL URL is given.
+# Unprivileged user; /data (its home) holds the evidence files, the key file and, when no
+# PostgreSQL URL is given, the SQLite file. docker-compose.yml mounts a named volume there,
+# which Docker fills from this directory, owner included.
 RUN useradd --system --uid 10001 --user-group --create-home --home-dir /data \
-      --shell /usr/sbin/nologin stuckfunds
+      --shell /usr/sbin/nologin stuckfunds \
+ && install -d -o stuckfunds -g stuckfunds -m 0700 /data/evidence
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app /app
 WORKDIR /app

@@ -260,6 +260,10 @@ def keys_rotate(database_url: DatabaseUrl = None) -> None:
         raise typer.Exit(2) from exc
     if len(keys) < 2:
         typer.echo("note: only one key is configured; stored values are re-encrypted with it", err=True)
+    if settings.is_sqlite:
+        from app.db.migrate import upgrade_to_head
+
+        upgrade_to_head(settings.database_url)
     engine = make_engine(settings)
     try:
         report = rotate_stored(sessions=make_sessionmaker(engine.execution_options(**WRITE)),

@@ -122,7 +122,7 @@ def test_worker_sweeps_the_same_database_after_the_migration(compose):
     assert command_words(worker["command"])[-2:] == ["stuckfunds", "worker"]
     assert dependencies(worker).get("migrate") == "service_completed_successfully"
     assert environment(worker) == environment(service(compose, "api"))
-    assert "STUCKFUNDS_SECRET_KEY" in environment(worker)
+    assert "STUCKFUNDS_SECRET_KEYS" in environment(worker)
 
 
 def test_api_port_is_published(compose):
@@ -182,6 +182,68 @@ def test_dockerignore_keeps_what_the_service_reads_at_run_time():
     for needed in ("app", "alembic.ini", "migrations", "rules", "pyproject.toml", "*"):
         assert needed not in patterns, f".dockerignore drops {needed}"
     assert ".venv" in patterns and ".git" in patterns
+
+
+def dockerfile_env() -> dict[str, str]:
+    env = {}
+    for keyword, rest in dockerfile_instructions():
+        if keyword == "ENV":
+            env.update(dict(word.split("=", 1) for word in shlex.split(rest) if "=" in word))
+    return env
+
+
+def mounts(svc: dict) -> dict[str, str]:
+    """A service's volumes as {target: source}, short or long syntax."""
+    found = {}
+    for volume in svc.get("volumes") or []:
+        if isinstance(volume, dict):
+            found[str(volume.get("target"))] = str(volume.get("source", ""))
+        else:
+            source, _, rest = str(volume).partition(":")
+            found[rest.split(":", 1)[0]] = source
+    return found
+
+
+@pytest.mark.parametrize("name", ["api", "worker"])
+def test_data_dir_is_on_a_named_volume_so_evidence_survives_recreating_the_container(compose, name):
+    env = dockerfile_env()
+    # What the database lists lives under /data: the evidence files, and the key file.
+    assert env["STUCKFUNDS_EVIDENCE_DIR"].startswith("/data/")
+    assert env["STUCKFUNDS_SECRET_KEY_FILE"].startswith("/data/")
+    source = mounts(service(compose, name)).get("/data")
+    assert source, f"{name} keeps /data in the container's own layer"
+    assert source in (compose.get("volumes") or {}), f"{name}'s /data is not a named volume"
+    if name == "worker":
+        assert source == mounts(service(compose, "api"))["/data"]
+
+
+def test_image_runs_as_an_unprivileged_user_who_owns_data():
+    instructions = dockerfile_instructions()
+    final = instructions[max(i for i, (keyword, _) in enumerate(instructions) if keyword == "FROM"):]
+    [user] = [rest for keyword, rest in final if keyword == "USER"][-1:]
+    name = user.split(":")[0]
+    assert name not in ("root", "0")
+    runs = " ".join(rest for keyword, rest in final if keyword == "RUN")
+    made = re.search(rf"useradd\b[^&;]*--home-dir /data\b[^&;]*\b{re.escape(name)}\b", runs)
+    assert made, f"the image's user {name!r} does not own /data (its home)"
+    uid = re.search(r"--uid (\d+)", made.group(0))
+    assert uid and int(uid.group(1)) != 0
+    # USER comes after everything that needs root.
+    last_user = max(i for i, (keyword, _) in enumerate(final) if keyword == "USER")
+    assert all(keyword != "RUN" for keyword, _ in final[last_user:])
+
+
+def ignore_patterns(name: str) -> set[str]:
+    return {line.strip() for line in read(name).splitlines() if line.strip() and not line.startswith("#")}
+
+
+def test_run_time_state_is_neither_committed_nor_copied_into_the_image():
+    gitignore, dockerignore = ignore_patterns(".gitignore"), ignore_patterns(".dockerignore")
+    assert {"/evidence/", "*.key"} <= gitignore
+    # Unanchored "evidence/" would also hide app/evidence/ and tests/evidence/.
+    assert "evidence/" not in gitignore
+    assert "evidence" in dockerignore or "/evidence" in dockerignore
+    assert "**/*.key" in dockerignore
 
 
 def make_target_recipe(makefile: str, target: str) -> str:
