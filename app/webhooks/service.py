@@ -12,7 +12,7 @@ from app.settings import Settings
 from app.webhooks.schemas import AttemptRead, DeliveryRead, WebhookCreate, WebhookCreated, WebhookRead
 from app.keyring import encrypt
 from app.webhooks.secrets import new_signing_secret
-from app.webhooks.urlguard import UnsafeUrl, check_url
+from app.webhooks.urlguard import Policy, UnsafeUrl, check_url
 
 
 def endpoint_read(endpoint: WebhookEndpoint) -> WebhookRead:
@@ -25,7 +25,7 @@ def subscribe(*, session: Session, settings: Settings, client_id: uuid.UUID, bod
               now: datetime) -> WebhookCreated:
     """Register a receiver URL; its signing secret is returned once and stored encrypted."""
     try:
-        check_url(body.url, allow_private=settings.allow_private_webhook_urls)
+        check_url(body.url, policy=Policy.from_settings(settings))
     except UnsafeUrl as exc:
         raise InvalidRequest(f"url {exc}.", field="url") from exc
     secret = new_signing_secret()

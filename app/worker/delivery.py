@@ -25,7 +25,7 @@ from app.db.models import OutboxMessage, WebhookAttempt, WebhookDelivery, Webhoo
 from app.metrics import count_webhook_attempt
 from app.settings import Settings
 from app.keyring import decrypt
-from app.webhooks.urlguard import UnsafeUrl, check_url
+from app.webhooks.urlguard import UnsafeUrl, parse_url
 
 log = logging.getLogger("stuckfunds.webhooks")
 MAX_RETRY_AFTER = timedelta(days=1)
@@ -71,15 +71,25 @@ def deliver_due(*, sessions: sessionmaker, settings: Settings, now: datetime, ba
     jobs = _lease(sessions, settings, now, batch_size)
     disabled: set[uuid.UUID] = set()
     attempted = 0
-    for job in jobs:
-        if job.endpoint_id in disabled:
-            # An earlier job of this batch disabled the endpoint (410, or too many failures):
-            # send nothing more to it; the delivery waits, pending, until it is enabled again.
-            _release(sessions, job)
-            continue
-        attempted += 1
-        if _send(sessions, settings, job, client, clock or (lambda: now)):
-            disabled.add(job.endpoint_id)
+    try:
+        while jobs:
+            job = jobs.pop(0)
+            if job.endpoint_id in disabled:
+                # An earlier job of this batch disabled the endpoint (410, or too many failures):
+                # send nothing more to it; the delivery waits, pending, until it is enabled again.
+                _release(sessions, job)
+                continue
+            attempted += 1
+            if _send(sessions, settings, job, client, clock or (lambda: now)):
+                disabled.add(job.endpoint_id)
+    finally:
+        # Cut off half-way (the database went away, the worker is stopping): what was leased
+        # and not attempted is due again at once, not after its lease runs out.
+        for job in jobs:
+            try:
+                _release(sessions, job)
+            except Exception:
+                log.exception("could not release a leased delivery", extra={"delivery_id": str(job.delivery_id)})
     return attempted
 
 
@@ -136,16 +146,20 @@ def _send(sessions: sessionmaker, settings: Settings, job: Job, client: httpx.Cl
     status_code, error, wait = None, None, None
     started = time.monotonic()
     try:
-        check_url(job.url, allow_private=settings.allow_private_webhook_urls)
-        response = client.post(job.url, content=body.encode(), headers=headers,
+        # The client's transport checks the address it connects to (app/webhooks/transport.py).
+        response = client.post(parse_url(job.url), content=body.encode(), headers=headers,
                                timeout=settings.webhook_timeout_seconds, follow_redirects=False)
         status_code = response.status_code
         if status_code in (429, 503):
             wait = retry_after(response.headers.get("retry-after"), clock())
     except UnsafeUrl as exc:
         error = f"refused: {exc}"
-    except httpx.HTTPError as exc:
+    except Exception as exc:
+        # Whatever one receiver's URL or answer does, it is that delivery's failed attempt:
+        # it never escapes the batch and strands the other clients' deliveries.
         error = f"{type(exc).__name__}: {exc}"[:500]
+        if not isinstance(exc, httpx.HTTPError):
+            log.warning("webhook attempt raised", exc_info=True, extra={"delivery_id": str(job.delivery_id)})
     duration = int((time.monotonic() - started) * 1000)
     return _settle(sessions, settings, job, status_code, error, wait, duration, clock())
 

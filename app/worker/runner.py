@@ -11,13 +11,14 @@ import socket
 import threading
 from datetime import datetime, timedelta, timezone
 
-import httpx
 from sqlalchemy.orm import sessionmaker
 
 from app.db.models import WorkerLease
 from app.evaluation import CompiledRuleset
 from app.idempotency import purge_expired
 from app.settings import Settings
+from app.webhooks.transport import webhook_client
+from app.webhooks.urlguard import Policy
 from app.worker.delivery import deliver_due
 from app.worker.sweeper import sweep_due_cases
 
@@ -37,7 +38,7 @@ class Worker:
         self.ruleset = ruleset
         self.clock = clock
         self.id = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
-        self.http = httpx.Client()
+        self.http = webhook_client(Policy.from_settings(settings))
 
     def run_once(self) -> tuple[int, int]:
         """One round: every due case (batch by batch), then one batch of deliveries."""

@@ -6,6 +6,7 @@ keeps two views: every request as it arrived, and the messages it accepted, de-d
 `webhook-id` the way a careful receiver does.
 """
 
+import ssl
 import threading
 import time
 from collections import Counter
@@ -60,7 +61,11 @@ class Request:
 class Receiver:
     """A webhook receiver; set `secret` from the subscription's 201 before anything is sent."""
 
-    def __init__(self, script: list[Reply] | None = None, secret: str | None = None) -> None:
+    def __init__(self, script: list[Reply] | None = None, secret: str | None = None, *,
+                 bind: str = "127.0.0.1", port: int = 0, url_host: str | None = None,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
+        """Listen on `bind` (any 127.x address); `url_host` names it in `url` (a name the test
+        resolves itself); with `ssl_context` it speaks HTTPS."""
         self.secret = secret
         self._script = list(script or [])
         self._lock = threading.Lock()
@@ -69,10 +74,14 @@ class Receiver:
         # Messages accepted with a 2xx, first copy only: what the receiver's application acts on.
         self.messages: dict[str, dict] = {}
         self.accepted = Counter()  # webhook-id -> 2xx answers given (duplicates included)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer((bind, port), self._handler())
         self._server.daemon_threads = True
         self._server.block_on_close = False
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/hooks/stuckfunds"
+        if ssl_context is not None:
+            self._server.socket = ssl_context.wrap_socket(self._server.socket, server_side=True)
+        self.port = self._server.server_address[1]
+        scheme = "https" if ssl_context is not None else "http"
+        self.url = f"{scheme}://{url_host or bind}:{self.port}/hooks/stuckfunds"
         self._thread = threading.Thread(target=self._server.serve_forever, name="webhook-receiver",
                                         daemon=True)
 
@@ -160,8 +169,8 @@ class Receiver:
 
 
 @contextmanager
-def running_receiver(script: list[Reply] | None = None) -> Iterator[Receiver]:
-    receiver = Receiver(script).start()
+def running_receiver(script: list[Reply] | None = None, **options) -> Iterator[Receiver]:
+    receiver = Receiver(script, **options).start()
     try:
         yield receiver
     finally:

@@ -10,13 +10,14 @@ import uuid
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
-import httpx
 import pytest
 from sqlalchemy import select
 
 from app.db.models import Case, OutboxMessage
 from app.deps import get_now
 from app.settings import Settings
+from app.webhooks.transport import webhook_client
+from app.webhooks.urlguard import Policy
 from app.worker.delivery import backoff, deliver_due, retry_after
 from app.worker.sweeper import sweep_due_cases
 from tests.conftest import Api
@@ -61,9 +62,9 @@ def clock(app) -> Clock:
 class Driver:
     """What `stuckfunds worker` does in a round, at the fake clock's time."""
 
-    def __init__(self, app, clock: Clock, settings: Settings) -> None:
+    def __init__(self, app, clock: Clock, settings: Settings, **client_options) -> None:
         self.app, self.clock, self.settings = app, clock, settings
-        self.http = httpx.Client()
+        self.http = webhook_client(Policy.from_settings(settings), **client_options)
 
     def sweep(self) -> list[uuid.UUID]:
         swept = []
@@ -90,10 +91,10 @@ class Driver:
         return self.sweep(), self.deliver()
 
 
-def driver_for(app, clock, **overrides):
+def driver_for(app, clock, client_options: dict | None = None, **overrides):
     settings = app.state.settings.model_copy(update={
         "webhook_timeout_seconds": TIMEOUT, "worker_batch_size": 200, **overrides})
-    return Driver(app, clock, settings)
+    return Driver(app, clock, settings, **(client_options or {}))
 
 
 @pytest.fixture

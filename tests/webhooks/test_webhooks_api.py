@@ -157,6 +157,16 @@ def guarded_api(database_url) -> Api:
     "http://169.254.169.254/latest/meta-data/",  # cloud metadata, link-local
     "http://[fe80::1]/hooks",
     "http://[fd00::1]/hooks",
+    # IPv6 forms that carry an IPv4 address: the IPv4 address is what is checked.
+    "http://[64:ff9b::7f00:1]/hooks",  # NAT64 well-known prefix -> 127.0.0.1
+    "http://[64:ff9b::a9fe:a9fe]/hooks",  # NAT64 -> 169.254.169.254
+    "http://[64:ff9b:1::a00:1]/hooks",  # NAT64 local-use /96 -> 10.0.0.1
+    "http://[64:ff9b:1:7f00:0:100::]/hooks",  # NAT64 local-use /48 -> 127.0.0.1
+    "http://[2002:7f00:1::]/hooks",  # 6to4 -> 127.0.0.1
+    "http://[2002:c0a8:114::1]/hooks",  # 6to4 -> 192.168.1.20
+    "http://[::127.0.0.1]/hooks",  # IPv4-compatible
+    "http://[::ffff:0:7f00:1]/hooks",  # IPv4-translated
+    "http://[::ffff:10.0.0.1]/hooks",  # IPv4-mapped
 ])
 def test_private_loopback_and_link_local_urls_are_422_unless_allowed(guarded_api, api, url):
     assert_names_field(subscribe(guarded_api, url=url), "url")
@@ -170,3 +180,31 @@ def test_public_address_is_accepted_when_private_ones_are_refused(guarded_api):
     response = subscribe(guarded_api, url="https://93.184.215.14/hooks")
     assert response.status_code == 201, response.text
     assert delete(guarded_api, f"/v1/webhooks/{response.json()['id']}").status_code == 204
+
+
+def test_a_public_ipv4_inside_nat64_is_accepted(guarded_api):
+    response = subscribe(guarded_api, url="https://[64:ff9b::5db8:d70e]/hooks")  # 93.184.215.14
+    assert response.status_code == 201, response.text
+    assert delete(guarded_api, f"/v1/webhooks/{response.json()['id']}").status_code == 204
+
+
+@pytest.mark.parametrize("url", ["https://93.184.215.14:8443/hooks", "http://93.184.215.14:22/",
+                                 "http://93.184.215.14:6379/"])
+def test_ports_other_than_80_and_443_are_422_unless_configured(guarded_api, database_url, url):
+    response = subscribe(guarded_api, url=url)
+    assert_names_field(response, "url")
+    assert "port" in response.json()["detail"]
+    port = int(url.split(":")[2].split("/")[0])
+    opened = create_app(Settings(database_url=database_url, embedded_worker=False,
+                                 secret_key=TEST_SECRET_KEY, webhook_allowed_ports=[443, port]))
+    try:
+        with TestClient(opened) as client:
+            assert subscribe(Api(client, new_api_key(opened, "ports")), url=url).status_code == 201
+    finally:
+        opened.state.engine.dispose()
+
+
+def test_a_port_beyond_65535_is_422_naming_url(guarded_api, api):
+    for caller in (guarded_api, api):
+        response = subscribe(caller, url="http://93.184.215.14:99999/hooks")
+        assert_names_field(response, "url")
