@@ -60,7 +60,7 @@ async def _body(request: Request) -> bytes:
 
 
 def request_fingerprint(method: str, path: str, body: bytes, content_type: str = "") -> str:
-    """What makes two requests "the same": method, path and body bytes.
+    """What makes two requests "the same": method, path with its query string, and body bytes.
 
     A multipart body's boundary is chosen afresh by most clients on every send, so it is
     taken out; the parts themselves must still match byte for byte.
@@ -84,8 +84,9 @@ def idempotency(
         return
     state = request.app.state
     now = datetime.now(timezone.utc)
-    fingerprint = request_fingerprint(request.method, request.url.path, body,
-                                      request.headers.get("content-type", ""))
+    # The query string changes the answer (`?issue_token=true` adds a case token), so it counts.
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    fingerprint = request_fingerprint(request.method, target, body, request.headers.get("content-type", ""))
     guard = _claim(state.write_sessions, caller.scope, idempotency_key, fingerprint, now,
                    timedelta(hours=state.settings.idempotency_ttl_hours), state.settings)
     try:

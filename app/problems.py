@@ -122,7 +122,13 @@ def problems_in_openapi(document: dict[str, Any]) -> dict[str, Any]:
     schemas = document.get("components", {}).get("schemas", {})
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
-            for status, response in operation.get("responses", {}).items():
+            responses = operation.get("responses", {})
+            if "401" in responses and "429" not in responses:
+                # Whatever authenticates counts against a rate limit: the caller's own, or
+                # failed authentications from its address (app/auth/dependencies.py).
+                responses["429"] = {"description": "Too Many Requests",
+                                    "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": _SCHEMAS + "Problem"}}}}
+            for status, response in responses.items():
                 content = response.get("content", {})
                 if status[:1] not in ("4", "5"):
                     continue

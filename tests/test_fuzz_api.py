@@ -56,7 +56,7 @@ def _settings(database_url: str, folder: Path) -> Settings:
     # webhooks refused for private addresses, so nothing is ever delivered from here.
     return Settings(database_url=database_url, embedded_worker=False, secret_key=TEST_SECRET_KEY,
                     rate_limit_api_key="100000000/hour", rate_limit_case_token="100000000/hour",
-                    evidence_dir=folder / "evidence")
+                    rate_limit_auth_failures="100000000/hour", evidence_dir=folder / "evidence")
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])

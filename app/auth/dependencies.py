@@ -45,18 +45,28 @@ def any_caller(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Send an API key or a case token as `Authorization: Bearer <secret>`.",
                            headers=challenge)
+    limiter = request.app.state.rate_limiter
+    # Guessing keys or tokens costs a lookup each: an address that failed too often is turned
+    # away before the next one. Behind a proxy this is the proxy's address unless uvicorn is
+    # told to trust its X-Forwarded-For (--forwarded-allow-ips).
+    address = request.client.host if request.client else "unknown"
+    wait = limiter.spent("auth_failure", address)
+    if wait is not None:
+        raise TooManyRequests(f"Too many failed authentications from this address; retry in {wait} s.",
+                              headers={"Retry-After": str(wait)})
     # A short-lived session of its own: the lookup never holds the request's write lock, and
     # a revoked key fails on the very next request (nothing is cached).
     with request.app.state.sessions() as session:
         credential: Credential | None = resolve(session=session, secret=credentials.credentials,
                                                 now=datetime.now(timezone.utc))
     if credential is None:
+        limiter.hit("auth_failure", address)
         raise Unauthorized("The API key or case token is unknown, expired or revoked.",
                            headers=challenge)
     caller = Caller(client_id=credential.client_id, kind=credential.kind,
                     credential_id=credential.id, prefix=credential.prefix, case_id=credential.case_id)
     request.state.caller = caller
-    wait = request.app.state.rate_limiter.hit(caller.kind, str(caller.credential_id))
+    wait = limiter.hit(caller.kind, str(caller.credential_id))
     if wait is not None:
         raise TooManyRequests(f"Too many requests for this {caller.kind.replace('_', ' ')}; "
                               f"retry in {wait} s.", headers={"Retry-After": str(wait)})

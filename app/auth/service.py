@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.db.models import ApiClient, ApiKey, CaseToken
@@ -88,7 +88,11 @@ def find_client(*, session: Session, ref: str) -> ApiClient | None:
 
 def revoke_keys(*, session: Session, prefix: str | None = None, client_id: uuid.UUID | None = None,
                 now: datetime) -> int:
-    """Revoke one key (by prefix) or every key of a client; revoked keys fail at once."""
+    """Revoke one key (by prefix) or every key of a client; revoked keys fail at once.
+
+    A client left with no live key is cut off entirely: the case tokens it handed out are
+    revoked with its last key (while a rotation leaves a live key, they keep working).
+    """
     query = select(ApiKey).where(ApiKey.revoked_at.is_(None))
     if prefix:
         query = query.where(ApiKey.prefix == prefix)
@@ -97,6 +101,13 @@ def revoke_keys(*, session: Session, prefix: str | None = None, client_id: uuid.
     keys = session.scalars(query).all()
     for key in keys:
         key.revoked_at = now
+    session.flush()
+    for owner in {key.client_id for key in keys}:
+        live = session.scalars(select(ApiKey.id).where(ApiKey.client_id == owner,
+                                                       ApiKey.revoked_at.is_(None))).first()
+        if live is None:
+            session.execute(update(CaseToken).where(CaseToken.client_id == owner,
+                                                    CaseToken.revoked_at.is_(None)).values(revoked_at=now))
     return len(keys)
 
 

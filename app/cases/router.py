@@ -4,7 +4,7 @@ import uuid
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel
 
 from app.access.service import issue_token
@@ -30,6 +30,9 @@ router = APIRouter(prefix="/v1", tags=["cases"])
 evaluation_router = APIRouter(prefix="/v1", tags=["evaluation"])
 StatusName = Literal[STATUSES]  # type: ignore[valid-type]
 RiskName = Literal[RISK_LEVELS]  # type: ignore[valid-type]
+# `seq` is a 32-bit integer column: a larger number is no event of any case, and must not
+# reach the database (PostgreSQL and SQLite both raise on an out-of-range parameter).
+MAX_SEQ = 2**31 - 1
 
 
 _etag = service.etag_of
@@ -195,7 +198,8 @@ def list_events(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession) ->
 
 @router.get("/cases/{case_id}/events/{seq}", response_model=EventRead,
             responses=problem_responses(401, 404, 422))
-def get_event(case_id: uuid.UUID, seq: int, caller: CaseCaller, session: ReadSession) -> EventRead:
+def get_event(case_id: uuid.UUID, seq: Annotated[int, Path(ge=1, le=MAX_SEQ)], caller: CaseCaller,
+              session: ReadSession) -> EventRead:
     """One event of the case's timeline."""
     case = _load(session, caller, case_id)
     event = repository.get_event(session, case_id=case.id, seq=seq)

@@ -268,6 +268,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         created_at, case_id = json.loads(raw)
-        return datetime.fromisoformat(created_at), uuid.UUID(case_id)
+        after = datetime.fromisoformat(created_at)
+        if after.tzinfo is None:  # never issued so; compared with aware times it would raise
+            raise ValueError("naive time in cursor")
+        return after, uuid.UUID(case_id)
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
         raise InvalidRequest("The cursor is not one this API issued.", field="cursor") from exc

@@ -80,6 +80,22 @@ def test_the_same_key_on_another_path_is_another_request(partner):
     assert partner.events(two) == []
 
 
+def test_the_query_string_is_part_of_the_request(partner):
+    # Without it, `?issue_token=true` replayed a first answer that carried no case token.
+    body, headers = raw(intake(external_ref="query-1")), key()
+    plain = partner.post_raw("/v1/cases", body, headers)
+    assert plain.status_code == 201 and plain.json().get("case_token") is None
+    with_token = partner.post_raw("/v1/cases?issue_token=true", body, headers)
+    assert with_token.status_code == 422, with_token.text
+    assert with_token.json()["field"] == "header.Idempotency-Key"
+    assert partner.case_ids() == [plain.json()["id"]]
+
+    body, headers = raw(intake(external_ref="query-2")), key()
+    first = partner.post_raw("/v1/cases?issue_token=true", body, headers)
+    assert first.json()["case_token"]["token"]
+    assert_replay_of(first, partner.post_raw("/v1/cases?issue_token=true", body, headers))
+
+
 def test_keys_are_scoped_per_client(app, partner, other_partner):
     body, headers = raw(intake()), key()
     mine = partner.post_raw("/v1/cases", body, headers)

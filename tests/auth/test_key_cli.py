@@ -15,6 +15,7 @@ from app.main import create_app
 from app.settings import Settings
 from tests.auth.conftest import bearer
 from tests.conftest import TEST_SECRET_KEY
+from tests.support.payloads import intake
 from tests.support.server import run_cli
 
 LIVE_KEY = re.compile(r"^\s+(sf_[\w-]+)…\s+created .*\blive$", re.MULTILINE)
@@ -115,3 +116,21 @@ def test_clients_are_found_by_id_or_name_and_unknown_ones_are_refused(database, 
 
     assert "no client" in cli(database, "rotate", "nobody", code=2)
     assert "no client" in cli(database, "revoke", "nobody", code=2)
+
+
+def test_revoking_every_key_of_a_client_revokes_its_case_tokens(database, api):
+    key, prefix = create(database, "cut-off-app")
+    opened = api.post("/v1/cases?issue_token=true", json=intake(), headers=bearer(key))
+    assert opened.status_code == 201, opened.text
+    case_path, token = f"/v1/cases/{opened.json()['id']}", opened.json()["case_token"]["token"]
+    assert api.get(case_path, headers=bearer(token)).status_code == 200
+
+    # A rotation leaves a live key: the phones keep working.
+    rotated = cli(database, "rotate", "cut-off-app").strip().splitlines()[-1]
+    cli(database, "revoke", "cut-off-app", "--key", prefix)
+    assert api.get(case_path, headers=bearer(token)).status_code == 200
+
+    # The last key goes: so does every case token the client handed out.
+    cli(database, "revoke", "cut-off-app")
+    assert status(api, rotated) == 401
+    assert api.get(case_path, headers=bearer(token)).status_code == 401

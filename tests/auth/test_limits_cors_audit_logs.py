@@ -80,7 +80,9 @@ def test_limits_are_per_process_without_redis(make_app, partner):
 
 
 @pytest.fixture
-def redis_db() -> Iterator[str]:
+def redis_db() -> Iterator[dict]:
+    """Settings for a Redis that others may share: keys under a prefix of this test's own,
+    deleted afterwards (never the whole database)."""
     import redis
 
     client = redis.Redis.from_url(REDIS_URL)
@@ -90,15 +92,19 @@ def redis_db() -> Iterator[str]:
         if os.environ.get("CI"):
             pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
         pytest.skip(f"Redis is not reachable at {REDIS_URL}: {exc}")
-    client.flushdb()
-    yield REDIS_URL
-    client.flushdb()
-    client.close()
+    prefix = f"stuckfunds-test-{uuid.uuid4().hex}"
+    try:
+        yield {"redis_url": REDIS_URL, "redis_key_prefix": prefix}
+        assert list(client.scan_iter(match=f"{prefix}:*")), "nothing was counted under the prefix"
+    finally:
+        for key in client.scan_iter(match=f"{prefix}:*"):
+            client.delete(key)
+        client.close()
 
 
 def test_two_workers_share_the_limit_through_redis(make_app, partner, redis_db):
-    one = TestClient(make_app(redis_url=redis_db))
-    two = TestClient(make_app(redis_url=redis_db))
+    one = TestClient(make_app(**redis_db))
+    two = TestClient(make_app(**redis_db))
     assert one.app.state.rate_limiter.shared
     headers = bearer(partner.key)
     assert one.get("/v1/rules", headers=headers).status_code == 200
@@ -106,6 +112,46 @@ def test_two_workers_share_the_limit_through_redis(make_app, partner, redis_db):
     assert one.get("/v1/rules", headers=headers).status_code == 200
     assert_rate_limited(two.get("/v1/rules", headers=headers))
     assert_rate_limited(one.get("/v1/rules", headers=headers))
+
+
+def test_a_foreign_prefix_in_the_same_redis_is_neither_counted_nor_touched(make_app, partner, redis_db):
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    bystander = f"{redis_db['redis_key_prefix']}-other:LIMITS:keep-me"
+    client.set(bystander, "1", ex=60)
+    try:
+        with TestClient(make_app(**redis_db)) as one:
+            for _ in range(3):
+                assert one.get("/v1/rules", headers=bearer(partner.key)).status_code == 200
+        # Another deployment's prefix (or another test run's) starts from zero.
+        other = {**redis_db, "redis_key_prefix": f"{redis_db['redis_key_prefix']}-other"}
+        with TestClient(make_app(**other)) as two:
+            assert two.get("/v1/rules", headers=bearer(partner.key)).status_code == 200
+        assert client.get(bystander) == b"1"
+    finally:
+        for key in client.scan_iter(match=f"{redis_db['redis_key_prefix']}-other:*"):
+            client.delete(key)
+        client.close()
+
+
+def test_failed_authentication_is_limited_per_address(make_app, partner):
+    app = make_app(rate_limit_auth_failures="3/minute")
+    guesses = [bearer("sf_" + uuid.uuid4().hex), bearer("sfct_" + uuid.uuid4().hex)]
+    with TestClient(app, client=("203.0.113.7", 50000)) as attacker, \
+            TestClient(app, client=("198.51.100.20", 50000)) as neighbour:
+        for i in range(3):
+            assert attacker.get("/v1/cases", headers=guesses[i % 2]).status_code == 401
+        assert_rate_limited(attacker.get("/v1/cases", headers=guesses[0]))
+        # Turned away before any lookup, whatever it presents next, on every route.
+        assert_rate_limited(attacker.get("/v1/cases", headers=bearer(partner.key)))
+        assert_rate_limited(attacker.post("/v1/cases", json=intake(), headers=guesses[1]))
+        # Another address is not affected: its first guess is a plain 401, its valid key works.
+        assert neighbour.get("/v1/cases", headers=guesses[0]).status_code == 401
+        assert neighbour.get("/v1/cases", headers=bearer(partner.key)).status_code == 200
+    # Valid keys are no failures: the partner's own address is never turned away.
+    with TestClient(make_app(rate_limit_auth_failures="1/minute")) as own:
+        assert [own.get("/v1/rules", headers=bearer(partner.key)).status_code for _ in range(3)] == [200] * 3
 
 
 def test_cors_headers_go_on_every_answer_to_an_allowed_origin(make_app, partner):
