@@ -1,7 +1,9 @@
 # StuckFunds developer tasks.
 #   make run      serve on http://127.0.0.1:8000 with a local SQLite file (migrated on start)
-#   make test     the test suite (starts or installs a local PostgreSQL via scripts/ensure-postgres)
+#   make test     the test suite (installs the Debian packages it needs when root, else names them;
+#                 starts or installs a local PostgreSQL via scripts/ensure-postgres)
 #   make openapi  regenerate openapi/openapi.json
+#   make clients  generate the typed Python and TypeScript clients from openapi/openapi.json
 #   make clean    remove the virtualenv, build output and caches (never the SQLite data file)
 
 PYTHON ?= python3
@@ -10,7 +12,7 @@ BIN := $(VENV)/bin
 # Touched after a successful install: the venv is rebuilt only when pyproject.toml is newer.
 VENV_MARKER := $(VENV)/.stuckfunds-installed
 
-.PHONY: venv run test openapi clean
+.PHONY: venv run test test-system-packages openapi clients clean
 
 venv: $(VENV_MARKER)
 
@@ -27,7 +29,12 @@ run: venv
 # server only accepts the current user over its unix socket; nothing when TCP on 127.0.0.1 works.
 # PYTEST_EXIT_CODE_FILE (optional, used by .ci/run) receives pytest's own exit code, which make
 # would otherwise turn into 2. Extra arguments: make test PYTEST_ARGS='-x -k cases'
-test: venv
+# Before anything else: Pango, the CJK fonts, poppler-utils, Node.js and npm (see the script).
+test-system-packages:
+	@scripts/ensure-system-packages test
+
+test: test-system-packages
+	@$(MAKE) --no-print-directory venv
 	@set -e; \
 	env_lines=$$(scripts/ensure-postgres --print-env); \
 	eval "$$env_lines"; \
@@ -43,6 +50,11 @@ openapi: venv
 	$(BIN)/stuckfunds openapi > openapi/openapi.json.tmp || { rm -f openapi/openapi.json.tmp; exit 1; }
 	mv openapi/openapi.json.tmp openapi/openapi.json
 
+# Python: clients/python/ (package stuckfunds_client); TypeScript: clients/typescript/generated/.
+clients: venv
+	BIN=$(BIN) scripts/generate-clients
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis openapi/openapi.json.tmp
+	rm -rf clients/python clients/typescript/generated clients/typescript/build clients/typescript/node_modules
 	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

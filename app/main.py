@@ -10,6 +10,7 @@ from app.cases.router import evaluation_router
 from app.cases.router import router as cases_router
 from app.db.engine import WRITE, make_engine, make_sessionmaker
 from app.db.migrate import upgrade_to_head
+from app.dossier.fonts import pdf_readiness
 from app.dossier.router import router as dossier_router
 from app.evaluation import CompiledRuleset, load_ruleset
 from app.evidence.router import router as evidence_router
@@ -46,6 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # Checked once at start (and logged when missing), so /readyz and the PDF route answer at once.
+        pdf_readiness()
         # On the embedded default one command gives the whole product: the sweeper and the
         # webhook deliveries run in a thread beside the API.
         background = None
