@@ -20,6 +20,7 @@ from app.auth.ratelimit import RateLimiter
 from app.logs import configure_logging
 from app.metrics import router as metrics_router
 from app.middleware import RequestContextMiddleware
+from app.contract import CONTACT, LICENSE, SERVERS, TAGS, document_routes, finish_document
 from app.problems import install_problem_handlers, problems_in_openapi
 from app.rules_api.router import router as rules_router
 from app.settings import Settings, get_settings
@@ -62,7 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             thread.join(timeout=10)
 
     app = FastAPI(title="StuckFunds", version="1.0.0", description=API_DESCRIPTION,
-                  generate_unique_id_function=_operation_id, lifespan=lifespan)
+                  generate_unique_id_function=_operation_id, lifespan=lifespan,
+                  servers=SERVERS, openapi_tags=TAGS, contact=CONTACT, license_info=LICENSE)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
@@ -87,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(evidence_router)
     app.include_router(dossier_router)
     app.include_router(evaluation_router)
+    document_routes(app)
     build_openapi = app.openapi
-    app.openapi = lambda: problems_in_openapi(build_openapi())
+    app.openapi = lambda: finish_document(problems_in_openapi(build_openapi()))
     return app

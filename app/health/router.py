@@ -8,10 +8,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.db.migrate import is_at_head
+from app.contract import problems
 from app.dossier.fonts import pdf_readiness
-from app.problems import ServiceUnavailable, problem_responses
+from app.problems import ServiceUnavailable
 
 router = APIRouter(tags=["health"])
+# Load balancers and clients poll readiness; a few seconds is enough for a restart or a migration.
+_RETRY = {"Retry-After": "5"}
 
 
 class Health(BaseModel):
@@ -40,7 +43,7 @@ def healthz() -> Health:
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Readiness, responses=problem_responses(503))
+@router.get("/readyz", response_model=Readiness, responses=problems(503))
 def readyz(request: Request) -> Readiness:
     """The database answers, its schema is current and the rules are loaded; says if PDFs can be drawn."""
     engine = request.app.state.engine
@@ -49,10 +52,11 @@ def readyz(request: Request) -> Readiness:
             connection.execute(text("SELECT 1"))
         at_head = is_at_head(engine)
     except SQLAlchemyError as exc:
-        raise ServiceUnavailable("The database is not reachable.", database="down") from exc
+        raise ServiceUnavailable("The database is not reachable.", database="down",
+                                 headers=_RETRY) from exc
     if not at_head:
         raise ServiceUnavailable("The database schema is not current: run `stuckfunds migrate`.",
-                                 database="up", migrations="behind")
+                                 database="up", migrations="behind", headers=_RETRY)
     ruleset = request.app.state.ruleset.ruleset
     # A missing font costs the PDF route only, so the server stays in service (200) and says so.
     pdf = pdf_readiness()
