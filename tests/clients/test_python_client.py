@@ -33,10 +33,10 @@ def test_a_partner_journey_with_the_generated_python_client(sc, live_server, par
                                              cases_update_case)
     from stuckfunds_client.api.dossier import dossier_get_dossier
     from stuckfunds_client.api.evidence import evidence_upload_evidence
-    from stuckfunds_client.models import (BodyEvidenceUploadEvidence, BodyEvidenceUploadEvidenceKind,
-                                          CaseCreate, CaseRead, CaseTokenCreate, CaseUpdate,
+    from stuckfunds_client.models import (CaseCreate, CaseRead, CaseTokenCreate, CaseUpdate,
                                           Dossier, DossierGetDossierFormatType0, EventAppended,
-                                          EvidenceRead, NoteAddedData, NoteAddedEvent, PlatformIn,
+                                          EvidenceRead, EvidenceUpload, EvidenceUploadKind,
+                                          NoteAddedData, NoteAddedEvent, PlatformIn,
                                           PlatformInKind, Problem, WithdrawalAttemptedData,
                                           WithdrawalAttemptedDataResult, WithdrawalAttemptedEvent)
     from stuckfunds_client.types import File
@@ -78,9 +78,9 @@ def test_a_partner_journey_with_the_generated_python_client(sc, live_server, par
 
     # Upload evidence (multipart); its SHA-256 comes back.
     content = "客服：您的提现正在审核中。\n".encode()
-    upload = evidence_upload_evidence.sync_detailed(case_id, client=partner, body=BodyEvidenceUploadEvidence(
+    upload = evidence_upload_evidence.sync_detailed(case_id, client=partner, body=EvidenceUpload(
         file=File(payload=io.BytesIO(content), file_name="聊天记录.txt", mime_type="text/plain"),
-        kind=BodyEvidenceUploadEvidenceKind.CHAT_LOG, captured_at=now - timedelta(days=8),
+        kind=EvidenceUploadKind.CHAT_LOG, captured_at=now - timedelta(days=8),
         description="在线客服聊天记录"))
     assert upload.status_code == 201 and isinstance(upload.parsed, EvidenceRead), upload.content
     assert upload.parsed.media_type == "text/plain" and upload.parsed.size == len(content)
@@ -89,11 +89,13 @@ def test_a_partner_journey_with_the_generated_python_client(sc, live_server, par
     dossier = dossier_get_dossier.sync(case_id, client=partner, format_=DossierGetDossierFormatType0.JSON)
     assert isinstance(dossier, Dossier) and dossier.external_ref == "partner-4711"
     assert [item.sha256 for item in dossier.evidence] == [upload.parsed.sha256]
-    markdown = dossier_get_dossier.sync_detailed(case_id, client=partner,
-                                                 format_=DossierGetDossierFormatType0.MARKDOWN)
+    # openapi-python-client types one media type per answer (JSON here); for the other two the
+    # generated client lends its own httpx client, with the base URL and the key already set.
+    raw = partner.get_httpx_client()
+    markdown = raw.get(f"/v1/cases/{case_id}/dossier", params={"format": "markdown"})
     assert markdown.status_code == 200 and markdown.headers["content-type"].startswith("text/markdown")
-    assert "安心人寿保险APP" in markdown.content.decode()
-    pdf = dossier_get_dossier.sync_detailed(case_id, client=partner, format_=DossierGetDossierFormatType0.PDF)
+    assert "安心人寿保险APP" in markdown.text
+    pdf = raw.get(f"/v1/cases/{case_id}/dossier", headers={"Accept": "application/pdf"})
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert upload.parsed.sha256 in pdf_text(pdf.content, tmp_path)
 
