@@ -32,6 +32,12 @@ def _format_from_accept(accept: str | None) -> Format:
         return "json"
     return "pdf"
 
+# The route's own 503 besides the database's: a PDF asked for on a server without its font.
+_PDF_UNAVAILABLE = {503: {**problems(503)[503], "description": (
+    "`pdf-unavailable`: this server lacks a package the PDF needs (named in `missing_packages`, "
+    "as in /readyz), so it sends no PDF of empty boxes; Markdown and JSON still work. "
+    "Or the database is not reachable: retry after `Retry-After` seconds")}}
+
 
 @router.get(
     "/cases/{case_id}/dossier", response_class=Response,
@@ -40,7 +46,7 @@ def _format_from_accept(accept: str | None) -> Format:
                          content={**binary("application/pdf"),
                                   "text/markdown": {"schema": {"type": "string"}},
                                   "application/json": schema_of(Dossier)}),
-               **problems(404, 503)})
+               **problems(404), **_PDF_UNAVAILABLE})
 def get_dossier(
     case_id: uuid.UUID, caller: CurrentCaller, session: ReadSession, ruleset: CurrentRuleset,
     now: Now, locale: Locale, request: Request,
