@@ -4,6 +4,7 @@
 #                 starts or installs a local PostgreSQL via scripts/ensure-postgres)
 #   make openapi  regenerate openapi/openapi.json
 #   make clients  generate the typed Python and TypeScript clients from openapi/openapi.json
+#   make lint     lint openapi/openapi.json with Spectral and Redocly (pinned in tools/contract-lint)
 #   make clean    remove the virtualenv, build output and caches (never the SQLite data file)
 
 PYTHON ?= python3
@@ -12,7 +13,12 @@ BIN := $(VENV)/bin
 # Touched after a successful install: the venv is rebuilt only when pyproject.toml is newer.
 VENV_MARKER := $(VENV)/.stuckfunds-installed
 
-.PHONY: venv run test test-system-packages openapi clients clean
+# The contract's linters (Node.js): installed from the lock file, again only when it changes.
+LINT_TOOLS := tools/contract-lint
+LINT_MARKER := $(LINT_TOOLS)/node_modules/.stuckfunds-installed
+LINT_ENV := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true NO_UPDATE_NOTIFIER=1
+
+.PHONY: venv run test test-system-packages openapi clients lint lint-tools clean
 
 venv: $(VENV_MARKER)
 
@@ -20,6 +26,17 @@ $(VENV_MARKER): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -e '.[test]'
 	touch $@
+
+# --ignore-scripts: neither linter needs an install script (one dependency's only reports usage).
+lint-tools: $(LINT_MARKER)
+
+$(LINT_MARKER): $(LINT_TOOLS)/package-lock.json
+	cd $(LINT_TOOLS) && npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+lint: lint-tools
+	cd $(LINT_TOOLS) && $(LINT_ENV) ./node_modules/.bin/spectral lint --ruleset .spectral.yaml ../../openapi/openapi.json
+	cd $(LINT_TOOLS) && $(LINT_ENV) ./node_modules/.bin/redocly lint --extends=recommended ../../openapi/openapi.json
 
 # Extra arguments: make run ARGS='--port 9000 --workers 2'
 run: venv
@@ -30,11 +47,13 @@ run: venv
 # PYTEST_EXIT_CODE_FILE (optional, used by .ci/run) receives pytest's own exit code, which make
 # would otherwise turn into 2. Extra arguments: make test PYTEST_ARGS='-x -k cases'
 # Before anything else: Pango, the CJK fonts, poppler-utils, Node.js and npm (see the script).
+# Without npm (possible only off Debian) the lint tests skip, and fail under CI=true.
 test-system-packages:
 	@scripts/ensure-system-packages test
 
 test: test-system-packages
 	@$(MAKE) --no-print-directory venv
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory lint-tools; fi
 	@set -e; \
 	env_lines=$$(scripts/ensure-postgres --print-env); \
 	eval "$$env_lines"; \
@@ -55,6 +74,7 @@ clients: venv
 	BIN=$(BIN) scripts/generate-clients
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis openapi/openapi.json.tmp
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis openapi/openapi.json.tmp \
+		$(LINT_TOOLS)/node_modules
 	rm -rf clients/python clients/typescript/generated clients/typescript/build clients/typescript/node_modules
 	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

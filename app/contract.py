@@ -205,9 +205,8 @@ TAGS = [
     {"name": "health", "description": "Liveness, readiness and Prometheus metrics (no credentials)"},
 ]
 SERVERS = [{"url": "http://127.0.0.1:8000", "description": "`make run` on this machine (see the README to pick another port)"}]
-CONTACT = {"name": "StuckFunds maintainers", "url": "https://stuckfunds.invalid/support",
-           "email": "maintainers@stuckfunds.invalid"}
-LICENSE = {"name": "Proprietary", "url": "https://stuckfunds.invalid/license"}
+CONTACT = {"name": "StuckFunds maintainers"}
+LICENSE = {"name": "Proprietary"}
 
 _OPERATIONS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 

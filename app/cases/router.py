@@ -5,7 +5,7 @@ from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 
 from app.access.service import issue_token
 from app.auth.dependencies import ActingAs, CaseCaller, CurrentCaller
@@ -25,6 +25,7 @@ from app.evaluation.model import RISK_LEVELS, STATUSES
 from app.idempotency import IdempotencyGuard
 from app.contract import answers, problems
 from app.problems import Forbidden, NotFound
+from app.schemas import OffsetDatetime
 
 router = APIRouter(prefix="/v1", tags=["cases"])
 # Its own router: a route's tags add to its router's, and the operationId comes from the first.
@@ -125,7 +126,7 @@ def _summary(case: Case) -> dict:
             responses={**answers(200, "The case and its evaluation", headers=("ETag",)), **problems(404)})
 def get_case(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession,
              ruleset: CurrentRuleset, now: Now, locale: Locale, response: Response,
-             as_of: Annotated[AwareDatetime | None, Query(description="Preview another moment")] = None,
+             as_of: Annotated[OffsetDatetime | None, Query(description="Preview another moment (RFC 3339)")] = None,
              upcoming: Annotated[bool, Query(description=(
                  "Also say what changes at next_transition_at if nothing happens (one more evaluation)"
              ))] = False,

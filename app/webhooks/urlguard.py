@@ -11,7 +11,11 @@ class UnsafeUrl(ValueError):
 
 def check_url(url: str, *, allow_private: bool) -> None:
     """Raise UnsafeUrl unless `url` is http(s) and every address it resolves to is public."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises for a port out of range, as urlsplit does for a broken [IPv6]
+    except ValueError as exc:
+        raise UnsafeUrl(f"is not a valid URL: {exc}") from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UnsafeUrl("must be an http:// or https:// URL with a host")
     if parts.username or parts.password:
@@ -19,7 +23,7 @@ def check_url(url: str, *, allow_private: bool) -> None:
     if allow_private:
         return
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
+        infos = socket.getaddrinfo(parts.hostname, port or (443 if parts.scheme == "https" else 80),
                                    type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise UnsafeUrl(f"host {parts.hostname!r} does not resolve") from exc
