@@ -3,7 +3,8 @@
 The renderer may read its own packaged assets and nothing else: no network, no other file.
 Text a user wrote reaches the HTML escaped, and even markup that slipped through could not make
 the renderer fetch anything, because the URL fetcher refuses every other URL. Fonts are found
-by family name through fontconfig (Debian's fonts-noto-cjk), not fetched, and are embedded.
+by family name through fontconfig (Debian's fonts-noto-cjk), not fetched, and are embedded;
+app/dossier/fonts.py checks at start that they draw Chinese, and `to_pdf` answers 503 if not.
 """
 
 from functools import lru_cache
