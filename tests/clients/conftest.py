@@ -1,5 +1,6 @@
 """Fixtures for the client journeys: clients generated from the committed spec, a live server."""
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -25,13 +26,22 @@ def need_node() -> None:
 
 
 @pytest.fixture(scope="session")
-def generated_clients() -> Path:
-    """Both clients, generated afresh from openapi/openapi.json by `make clients`' own script."""
+def generated_clients(testrun_uid) -> Path:
+    """Both clients, generated afresh from openapi/openapi.json by `make clients`' own script.
+
+    Once per run: pytest-xdist workers share the run's id, and the first one to take the lock
+    generates while the others wait, so no worker reads a client another one is rewriting.
+    """
     need_node()
-    result = subprocess.run([str(ROOT / "scripts" / "generate-clients")], cwd=ROOT,
-                            capture_output=True, text=True, timeout=600,
-                            env={**os.environ, "BIN": str(Path(sys.executable).parent)})
-    assert result.returncode == 0, result.stdout + result.stderr
+    with open(CLIENTS / ".generate.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        marker = CLIENTS / ".generated-by-run"
+        if not marker.exists() or marker.read_text() != testrun_uid:
+            result = subprocess.run([str(ROOT / "scripts" / "generate-clients")], cwd=ROOT,
+                                    capture_output=True, text=True, timeout=600,
+                                    env={**os.environ, "BIN": str(Path(sys.executable).parent)})
+            assert result.returncode == 0, result.stdout + result.stderr
+            marker.write_text(testrun_uid)
     return CLIENTS
 
 
