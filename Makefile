@@ -51,8 +51,8 @@ run: venv
 test-system-packages:
 	@scripts/ensure-system-packages test
 
-test: test-system-packages
-	@$(MAKE) --no-print-directory venv
+# Prerequisites are made left to right: the system packages first, then the venv.
+test: test-system-packages venv
 	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory lint-tools; fi
 	@set -e; \
 	env_lines=$$(scripts/ensure-postgres --print-env); \
