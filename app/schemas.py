@@ -32,17 +32,44 @@ __all__ = [
 ]
 
 
-class Schema(BaseModel):
-    """Base of every input model: unknown keys are errors, never silently dropped."""
+# ECMA-262's \s, spelled out so that Python and every JSON Schema validator read the same set.
+_SPACE = r"\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+# Text: at least one character that is not a space, and no NUL (PostgreSQL text cannot hold one).
+TEXT_PATTERN = rf"^[^\u0000]*[^{_SPACE}\u0000][^\u0000]*$"
+_TEXT = re.compile(TEXT_PATTERN)
 
-    model_config = ConfigDict(extra="forbid", frozen=False, str_strip_whitespace=True)
+
+def _publish_text_rule(schema: dict[str, Any]) -> None:
+    """Put TEXT_PATTERN on each free-text property, so the contract refuses what the server does."""
+    def visit(node: dict[str, Any]) -> None:
+        if node.get("type") == "string" and not {"pattern", "format", "enum", "const"} & node.keys():
+            node["pattern"] = TEXT_PATTERN
+        for key in ("anyOf", "oneOf", "allOf"):
+            for option in node.get(key, []):
+                visit(option)
+        if isinstance(node.get("items"), dict):
+            visit(node["items"])
+
+    for prop in schema.get("properties", {}).values():
+        visit(prop)
+
+
+class Schema(BaseModel):
+    """Base of every input model: unknown keys are errors, never silently dropped.
+
+    Text is taken as sent (no trimming, so its length is the length the contract states), and a
+    text of spaces only is refused like a missing one.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=False, json_schema_extra=_publish_text_rule)
 
     @field_validator("*", mode="after")
     @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        # PostgreSQL text cannot hold NUL, and no real name or note contains one.
-        if isinstance(value, str) and "\x00" in value:
-            raise ValueError("must not contain NUL characters")
+    def _real_text(cls, value: Any) -> Any:
+        if isinstance(value, str) and not _TEXT.fullmatch(value):
+            if "\x00" in value:
+                raise ValueError("must not contain NUL characters")
+            raise ValueError("must not be empty or only spaces")
         return value
 
 
@@ -61,11 +88,12 @@ def _money_as_cents(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"))
 
 
-# Positive, at most 16 digits before the point and 2 after: the exact form the server accepts.
-MONEY_PATTERN = r"^(0*[1-9][0-9]{0,15}(\.[0-9]{1,2})?|0*\.(0[1-9]|[1-9][0-9]?))$"
+# Positive, at most 15 digits before the point and 2 after: the exact form the server accepts.
+# (15, not 16: the largest whole amount must survive a client's binary-float JSON numbers.)
+MONEY_PATTERN = r"^(0*[1-9][0-9]{0,14}(\.[0-9]{1,2})?|0*\.(0[1-9]|[1-9][0-9]?))$"
 _MONEY = re.compile(MONEY_PATTERN)
 _MONEY_HELP = 'a decimal string with at most 2 decimals, e.g. "1234.50", or a whole number'
-MONEY_SCHEMA = {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 10**16 - 1},
+MONEY_SCHEMA = {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 10**15 - 1},
                           {"type": "string", "pattern": MONEY_PATTERN}],
                 "examples": ["1234.50"]}
 
@@ -75,15 +103,15 @@ def _money_form(value: Any, handler: ValidatorFunctionWrapHandler) -> Decimal:
     # written: only a plain decimal string, or a whole JSON number.
     if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
         raise PydanticCustomError("money_type", f"Input should be {_MONEY_HELP}")
-    if isinstance(value, str) and not _MONEY.match(value):
+    if isinstance(value, str) and not _MONEY.fullmatch(value):
         raise PydanticCustomError("money_format", f"Input should be {_MONEY_HELP}")
     return handler(int(value) if isinstance(value, float) else value)
 
 
-# 18 digits is far above any real withdrawal and keeps "1e999" out of arithmetic and storage.
+# 17 digits is far above any real withdrawal and keeps "1e999" out of arithmetic and storage.
 Money = Annotated[
     Decimal,
-    Field(gt=0, max_digits=18, decimal_places=2, allow_inf_nan=False),
+    Field(gt=0, max_digits=17, decimal_places=2, allow_inf_nan=False),
     AfterValidator(_money_as_cents),
     WrapValidator(_money_form),
     WithJsonSchema(MONEY_SCHEMA, mode="validation"),
@@ -109,7 +137,7 @@ def _rfc3339(value: Any, handler: ValidatorFunctionWrapHandler) -> datetime:
     elif not isinstance(value, str):
         raise PydanticCustomError(
             "datetime_type", f"Input should be an RFC 3339 date and time with a UTC offset, {_TIME_HELP}")
-    elif not _TIME.match(value):
+    elif not _TIME.fullmatch(value):
         if value[:4].isdigit() and len(value) > 4 and value[4] == "-" and not (
                 EARLIEST_YEAR <= int(value[:4]) <= LATEST_YEAR):
             raise PydanticCustomError(

@@ -8,7 +8,7 @@ from fastapi import UploadFile
 from pydantic import BaseModel, Field, StringConstraints, computed_field
 
 from app.cases.event_data import EvidenceSavedData
-from app.schemas import PastOrNowDatetime, ReadSchema, Schema
+from app.schemas import TEXT_PATTERN, PastOrNowDatetime, ReadSchema, Schema
 
 EvidenceKind = EvidenceSavedData.model_fields["kind"].annotation
 
@@ -19,7 +19,9 @@ class EvidenceUpload(Schema):
     file: UploadFile = Field(description="The file; its type is read from its content")
     kind: EvidenceKind = Field(description="What the file is (DESIGN §4)")  # type: ignore[valid-type]
     captured_at: PastOrNowDatetime = Field(description="When it was captured, with a UTC offset")
-    description: Annotated[str, StringConstraints(min_length=1, max_length=2000)] | None = None
+    # A form cannot send null: an empty field is how a client says "no description".
+    description: Annotated[str, StringConstraints(max_length=2000, pattern=rf"^$|{TEXT_PATTERN}")] | None = \
+        Field(default=None, description="Optional; an empty field is the same as none")
 
 
 class EvidenceRead(ReadSchema):

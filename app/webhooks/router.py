@@ -67,7 +67,8 @@ def list_deliveries(webhook_id: uuid.UUID, caller: CurrentCaller, session: ReadS
 
 
 @router.post("/{webhook_id}/deliveries/{delivery_id}/redeliver", status_code=202,
-             responses=problems(404))
+             response_class=Response, responses={
+                 **answers(202, "Queued for delivery again; the answer has no body"), **problems(404)})
 def redeliver(webhook_id: uuid.UUID, delivery_id: uuid.UUID, caller: CurrentCaller,
               session: WriteSession, now: Now) -> Response:
     """Queue a delivery again (same `webhook-id`); also re-enables a disabled endpoint."""
