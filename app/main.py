@@ -10,6 +10,7 @@ from app.cases.router import evaluation_router
 from app.cases.router import router as cases_router
 from app.db.engine import WRITE, make_engine, make_sessionmaker
 from app.db.migrate import upgrade_to_head
+from app.dossier.fonts import pdf_readiness
 from app.dossier.router import router as dossier_router
 from app.evaluation import CompiledRuleset, load_ruleset
 from app.evidence.router import router as evidence_router
@@ -20,6 +21,7 @@ from app.auth.ratelimit import RateLimiter
 from app.logs import configure_logging
 from app.metrics import router as metrics_router
 from app.middleware import RequestContextMiddleware
+from app.contract import CONTACT, LICENSE, SERVERS, TAGS, document_routes, finish_document
 from app.problems import install_problem_handlers, problems_in_openapi
 from app.rules_api.router import router as rules_router
 from app.settings import Settings, get_settings
@@ -48,6 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # Checked once at start (and logged when missing), so /readyz and the PDF route answer at once.
+        pdf_readiness()
         # On the embedded default one command gives the whole product: the sweeper and the
         # webhook deliveries run in a thread beside the API.
         background = None
@@ -61,7 +65,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             thread.join(timeout=10)
 
     app = FastAPI(title="StuckFunds", version="1.0.0", description=API_DESCRIPTION,
-                  generate_unique_id_function=_operation_id, lifespan=lifespan)
+                  generate_unique_id_function=_operation_id, lifespan=lifespan,
+                  servers=SERVERS, openapi_tags=TAGS, contact=CONTACT, license_info=LICENSE)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
@@ -86,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(evidence_router)
     app.include_router(dossier_router)
     app.include_router(evaluation_router)
+    document_routes(app)
     build_openapi = app.openapi
-    app.openapi = lambda: problems_in_openapi(build_openapi())
+    app.openapi = lambda: finish_document(problems_in_openapi(build_openapi()))
     return app

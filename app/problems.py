@@ -104,10 +104,6 @@ def problem_response(status: int, code: str, title: str, detail: str | None, req
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for a route's error responses, all shaped as `Problem`."""
-    return {status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}} for status in statuses}
-
 
 _SCHEMAS = "#/components/schemas/"
 

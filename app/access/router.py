@@ -12,7 +12,8 @@ from app.cases import repository
 from app.db.session import ReadSession, WriteSession
 from app.deps import Now
 from app.idempotency import IdempotencyGuard
-from app.problems import NotFound, problem_responses
+from app.contract import problems
+from app.problems import NotFound
 
 router = APIRouter(prefix="/v1/cases/{case_id}", tags=["access"])
 
@@ -25,7 +26,7 @@ def _case(session, caller, case_id: uuid.UUID):
 
 
 @router.post("/tokens", status_code=201, response_model=CaseTokenIssued,
-             responses=problem_responses(401, 403, 404, 409, 422, 429))
+             responses=problems(404))
 def issue_token(case_id: uuid.UUID, caller: CurrentCaller, actor: ActingAs, idem: IdempotencyGuard,
                 session: WriteSession, now: Now, request: Request,
                 body: CaseTokenCreate | None = None) -> Response:
@@ -40,13 +41,13 @@ def issue_token(case_id: uuid.UUID, caller: CurrentCaller, actor: ActingAs, idem
                                            media_type="application/json"))
 
 
-@router.get("/tokens", response_model=CaseTokenPage, responses=problem_responses(401, 403, 404, 422))
+@router.get("/tokens", response_model=CaseTokenPage, responses=problems(404))
 def list_tokens(case_id: uuid.UUID, caller: CurrentCaller, session: ReadSession) -> CaseTokenPage:
     """The case's tokens (prefixes and dates; the secrets are never shown again)."""
     return CaseTokenPage(items=service.list_tokens(session=session, case=_case(session, caller, case_id)))
 
 
-@router.delete("/tokens/{token_id}", status_code=204, responses=problem_responses(401, 403, 404, 422))
+@router.delete("/tokens/{token_id}", status_code=204, responses=problems(404))
 def revoke_token(case_id: uuid.UUID, token_id: uuid.UUID, caller: CurrentCaller, actor: ActingAs,
                  session: WriteSession, now: Now) -> Response:
     """Revoke a case token; it stops working at once."""
@@ -55,7 +56,7 @@ def revoke_token(case_id: uuid.UUID, token_id: uuid.UUID, caller: CurrentCaller,
     return Response(status_code=204)
 
 
-@router.get("/audit", response_model=AuditPage, responses=problem_responses(401, 403, 404, 422))
+@router.get("/audit", response_model=AuditPage, responses=problems(404))
 def case_audit(case_id: uuid.UUID, caller: CurrentCaller, session: ReadSession) -> AuditPage:
     """Who did what to this case, oldest first."""
     case = _case(session, caller, case_id)

@@ -5,7 +5,7 @@ from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 
 from app.access.service import issue_token
 from app.auth.dependencies import ActingAs, CaseCaller, CurrentCaller
@@ -23,7 +23,9 @@ from app.deps import CurrentRuleset, Locale, Now, RawBody, WarningLead
 from app.evaluation.catalogue import DEFAULT_LOCALE
 from app.evaluation.model import RISK_LEVELS, STATUSES
 from app.idempotency import IdempotencyGuard
-from app.problems import Forbidden, NotFound, problem_responses
+from app.contract import answers, problems
+from app.problems import Forbidden, NotFound
+from app.schemas import OffsetDatetime
 
 router = APIRouter(prefix="/v1", tags=["cases"])
 # Its own router: a route's tags add to its router's, and the operationId comes from the first.
@@ -37,6 +39,11 @@ MAX_SEQ = 2**31 - 1
 
 _etag = service.etag_of
 IfMatch = Annotated[str | None, Header(description="The ETag you last read; 412 if the case moved on")]
+# PATCH needs If-Match, so the contract marks it required; the server still reads it itself, so
+# that a missing one is the 428 of RFC 6585 with the current ETag, not a generic 422.
+IfMatchRequired = Annotated[str | None, Header(include_in_schema=False)]
+IF_MATCH_REQUIRED = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
+                     "description": "The ETag you last read (or `*`); 412 if the case moved on, 428 without"}
 
 
 def _case_read(case: Case, evaluation: dict, ruleset: CurrentRuleset, locale: str) -> CaseRead:
@@ -77,7 +84,9 @@ def _load(session, caller, case_id: uuid.UUID) -> Case:
 
 
 @router.post("/cases", status_code=201, response_model=CaseRead,
-             responses=problem_responses(401, 403, 409, 422, 429))
+             responses={**answers(201, "The case opened, with its first evaluation",
+                                  headers=("Location", "ETag")),
+                        **problems(409)})
 def open_case(body: CaseCreate, caller: CurrentCaller, actor: ActingAs, idem: IdempotencyGuard,
               session: WriteSession, ruleset: CurrentRuleset, now: Now, locale: Locale,
               lead: WarningLead, request: Request,
@@ -97,7 +106,7 @@ def open_case(body: CaseCreate, caller: CurrentCaller, actor: ActingAs, idem: Id
                                                           "ETag": _etag(case)}))
 
 
-@router.get("/cases", response_model=CasePage, responses=problem_responses(401, 422))
+@router.get("/cases", response_model=CasePage)
 def list_cases(caller: CurrentCaller, session: ReadSession,
                limit: Annotated[int, Query(ge=1, le=100)] = 20,
                cursor: Annotated[str | None, Query(max_length=200)] = None,
@@ -116,10 +125,11 @@ def _summary(case: Case) -> dict:
         "amount": f"{case.amount:.2f}"}
 
 
-@router.get("/cases/{case_id}", response_model=CaseRead, responses=problem_responses(401, 404, 422))
+@router.get("/cases/{case_id}", response_model=CaseRead,
+            responses={**answers(200, "The case and its evaluation", headers=("ETag",)), **problems(404)})
 def get_case(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession,
              ruleset: CurrentRuleset, now: Now, locale: Locale, response: Response,
-             as_of: Annotated[AwareDatetime | None, Query(description="Preview another moment")] = None,
+             as_of: Annotated[OffsetDatetime | None, Query(description="Preview another moment (RFC 3339)")] = None,
              upcoming: Annotated[bool, Query(description=(
                  "Also say what changes at next_transition_at if nothing happens (one more evaluation)"
              ))] = False,
@@ -139,7 +149,12 @@ def get_case(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession,
 
 
 @router.post("/cases/{case_id}/events", status_code=201, response_model=EventAppended,
-             responses=problem_responses(401, 404, 409, 412, 422, 429))
+             responses={**answers(201, "The event stored, with the new evaluation",
+                                  headers=("Location", "ETag")),
+                        **answers(200, "This `event_id` was already stored: the stored event, "
+                                       "nothing stored twice", model=EventAppended,
+                                  headers=("Location", "ETag", "Idempotent-Replayed")),
+                        **problems(404, 409, 412)})
 def append_event(case_id: uuid.UUID, body: CaseEventCreate, raw: RawBody, caller: CaseCaller,
                  actor: ActingAs, idem: IdempotencyGuard, session: WriteSession,
                  ruleset: CurrentRuleset, now: Now, locale: Locale, lead: WarningLead,
@@ -169,10 +184,12 @@ def append_event(case_id: uuid.UUID, body: CaseEventCreate, raw: RawBody, caller
 
 
 @router.patch("/cases/{case_id}", response_model=CaseRead,
-              responses=problem_responses(401, 403, 404, 409, 412, 422, 428, 429))
+              responses={**answers(200, "The case as changed", headers=("ETag",)),
+                         **problems(403, 404, 409, 412, 428)},
+              openapi_extra={"parameters": [IF_MATCH_REQUIRED]})
 def update_case(case_id: uuid.UUID, body: CaseUpdate, caller: CaseCaller, actor: ActingAs,
                 session: WriteSession, ruleset: CurrentRuleset, locale: Locale, now: Now,
-                if_match: IfMatch = None) -> Response:
+                if_match: IfMatchRequired = None) -> Response:
     """Change the case's reference, province or language; requires If-Match (428 without)."""
     if not caller.may_see(case_id):
         raise NotFound("No such case.")
@@ -187,8 +204,7 @@ def update_case(case_id: uuid.UUID, body: CaseUpdate, caller: CaseCaller, actor:
                     headers={"ETag": _etag(case)}, status_code=200)
 
 
-@router.get("/cases/{case_id}/events", response_model=EventPage,
-            responses=problem_responses(401, 404, 422))
+@router.get("/cases/{case_id}/events", response_model=EventPage, responses=problems(404))
 def list_events(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession) -> EventPage:
     """The case's timeline, in `seq` order."""
     case = _load(session, caller, case_id)
@@ -196,8 +212,7 @@ def list_events(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession) ->
                             for e in repository.list_events(session, case_id=case.id)])
 
 
-@router.get("/cases/{case_id}/events/{seq}", response_model=EventRead,
-            responses=problem_responses(401, 404, 422))
+@router.get("/cases/{case_id}/events/{seq}", response_model=EventRead, responses=problems(404))
 def get_event(case_id: uuid.UUID, seq: Annotated[int, Path(ge=1, le=MAX_SEQ)], caller: CaseCaller,
               session: ReadSession) -> EventRead:
     """One event of the case's timeline."""
@@ -208,8 +223,7 @@ def get_event(case_id: uuid.UUID, seq: Annotated[int, Path(ge=1, le=MAX_SEQ)], c
     return EventRead.model_validate(event)
 
 
-@evaluation_router.post("/evaluate", response_model=EvaluationRead,
-                        responses=problem_responses(401, 422))
+@evaluation_router.post("/evaluate", response_model=EvaluationRead)
 def what_if(body: WhatIf, caller: CurrentCaller, ruleset: CurrentRuleset, now: Now,
             locale: Locale) -> EvaluationRead:
     """Evaluate an intake and events without storing anything."""

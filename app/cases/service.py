@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,6 +28,9 @@ from app.access import audit
 from app.access.audit import Actor
 from app.problems import Conflict, InvalidRequest, NotFound, PreconditionFailed, PreconditionRequired
 from app.metrics import count_event, timed_evaluation
+from app.schemas import OffsetDatetime
+
+_CURSOR_TIME: TypeAdapter[datetime] = TypeAdapter(OffsetDatetime)
 from app.webhooks.outbox import notify_changes
 
 # Every evaluation the use cases run is counted and timed; the evaluator itself stays pure.
@@ -268,9 +272,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         created_at, case_id = json.loads(raw)
-        after = datetime.fromisoformat(created_at)
-        if after.tzinfo is None:  # never issued so; compared with aware times it would raise
-            raise ValueError("naive time in cursor")
-        return after, uuid.UUID(case_id)
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
+        # The same strict reading as every input time: a forged cursor cannot smuggle in a
+        # naive time or year 9999 to compare against stored rows.
+        return _CURSOR_TIME.validate_python(created_at), uuid.UUID(case_id)
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError, ValidationError) as exc:
         raise InvalidRequest("The cursor is not one this API issued.", field="cursor") from exc

@@ -3,16 +3,17 @@
 The renderer may read its own packaged assets and nothing else: no network, no other file.
 Text a user wrote reaches the HTML escaped, and even markup that slipped through could not make
 the renderer fetch anything, because the URL fetcher refuses every other URL. Fonts are found
-by family name through fontconfig (Debian's fonts-noto-cjk), not fetched, and are embedded.
+by family name through fontconfig (Debian's fonts-noto-cjk), not fetched, and are embedded;
+app/dossier/fonts.py checks at start that they draw Chinese, and `to_pdf` answers 503 if not.
 """
 
-import logging
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import jinja2
 
+from app.dossier.fonts import pdf_readiness
 from app.dossier.layout import sections
 from app.dossier.model import Dossier
 from app.dossier.texts import HEADINGS
@@ -20,7 +21,6 @@ from app.problems import ServiceUnavailable
 
 HERE = Path(__file__).resolve().parent
 ASSETS = HERE / "assets"
-log = logging.getLogger("stuckfunds.dossier")
 
 
 @lru_cache(maxsize=1)
@@ -54,14 +54,17 @@ def asset_path(url: str) -> Path:
     return path
 
 
-def _pdf_bytes(html: str) -> bytes:
+class PdfRendererMissing(RuntimeError):
+    """WeasyPrint or the Pango libraries it loads are not installed."""
+
+
+def render(html: str):
+    """Lay the HTML out with WeasyPrint (a `weasyprint.Document`); only packaged assets are read."""
     try:
         from weasyprint import HTML
         from weasyprint.urls import URLFetcher, URLFetcherResponse
     except (ImportError, OSError) as exc:  # OSError: Pango or its libraries are missing
-        log.error("PDF rendering unavailable: %s", exc)
-        raise ServiceUnavailable("PDF rendering is not available on this server; "
-                                 "ask for format=markdown or format=json.") from exc
+        raise PdfRendererMissing(str(exc)) from exc
 
     class AssetsOnly(URLFetcher):
         """Answers with packaged assets; every other URL (http, file, data...) is refused."""
@@ -71,8 +74,18 @@ def _pdf_bytes(html: str) -> bytes:
             media = "text/css" if path.suffix == ".css" else "application/octet-stream"
             return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": media})
 
-    return HTML(string=html, base_url=ASSETS.as_uri() + "/", url_fetcher=AssetsOnly()).write_pdf()
+    return HTML(string=html, base_url=ASSETS.as_uri() + "/", url_fetcher=AssetsOnly()).render()
+
+
+class PdfUnavailable(ServiceUnavailable):
+    code = "pdf-unavailable"
+    title = "PDF dossiers are not available on this server"
 
 
 def to_pdf(dossier: Dossier) -> bytes:
-    return _pdf_bytes(to_html(dossier))
+    """The dossier as PDF; PdfUnavailable (503) rather than a PDF of empty boxes."""
+    readiness = pdf_readiness()
+    if not readiness.available:
+        raise PdfUnavailable(f"{readiness.detail} Ask for format=markdown or format=json meanwhile.",
+                             missing_packages=list(readiness.missing_packages))
+    return render(to_html(dossier)).write_pdf()

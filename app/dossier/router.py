@@ -13,7 +13,7 @@ from app.dossier import render_markdown, render_pdf, service
 from app.dossier.model import Dossier
 from app.evaluation.catalogue import DEFAULT_LOCALE
 from app.evidence.storage import LocalEvidenceStore
-from app.problems import problem_responses
+from app.contract import answers, binary, problems, schema_of
 
 # Partner-only for now, like the evidence routes; CaseCaller would open it to a case token,
 # since load_case (cases.router._load) checks caller.may_see(case_id).
@@ -32,13 +32,21 @@ def _format_from_accept(accept: str | None) -> Format:
         return "json"
     return "pdf"
 
+# The route's own 503 besides the database's: a PDF asked for on a server without its font.
+_PDF_UNAVAILABLE = {503: {**problems(503)[503], "description": (
+    "`pdf-unavailable`: this server lacks a package the PDF needs (named in `missing_packages`, "
+    "as in /readyz), so it sends no PDF of empty boxes; Markdown and JSON still work. "
+    "Or the database is not reachable: retry after `Retry-After` seconds")}}
+
 
 @router.get(
     "/cases/{case_id}/dossier", response_class=Response,
-    responses={200: {"model": Dossier, "description": "The dossier: PDF by default, or Markdown or JSON",
-                     "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}},
-                                 "text/markdown": {"schema": {"type": "string"}}}},
-               **problem_responses(401, 404, 422, 503)})
+    responses={**answers(200, "The dossier: PDF by default; Markdown or JSON with `format` or Accept",
+                         headers=("Content-Language", "Content-Disposition", "Vary", "Cache-Control"),
+                         content={**binary("application/pdf"),
+                                  "text/markdown": {"schema": {"type": "string"}},
+                                  "application/json": schema_of(Dossier)}),
+               **problems(404), **_PDF_UNAVAILABLE})
 def get_dossier(
     case_id: uuid.UUID, caller: CurrentCaller, session: ReadSession, ruleset: CurrentRuleset,
     now: Now, locale: Locale, request: Request,

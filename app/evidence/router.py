@@ -6,28 +6,26 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.routing import APIRoute
 
 from app.auth.dependencies import ActingAs, CaseCaller, CurrentCaller
 from app.idempotency import IdempotencyGuard
-from app.cases.event_data import EvidenceSavedData
 # The cases feature's own lookup, so one place decides who may see a case (404 for others').
 from app.cases.router import _load as load_case
 from app.db.session import ReadSession, WriteSession
 from app.deps import CurrentRuleset, Now, WarningLead
 from app.evidence import integrity, repository, service
-from app.evidence.schemas import EvidencePage, EvidenceRead, IntegrityReport
+from app.contract import answers, binary, problems
+from app.evidence.schemas import EvidencePage, EvidenceRead, EvidenceUpload, IntegrityReport
 from app.evidence.storage import LocalEvidenceStore
-from app.problems import NotFound, PayloadTooLarge, problem_responses
-from app.schemas import PastOrNowDatetime
+from app.problems import NotFound, PayloadTooLarge
 from app.settings import Settings
 
 # Uploads, listings and downloads are open to the end user's case token as well (CaseCaller):
 # every route goes through cases.router._load, which checks caller.may_see(case_id). The
 # integrity report stays with the partner.
 router = APIRouter(prefix="/v1", tags=["evidence"])
-EvidenceKind = EvidenceSavedData.model_fields["kind"].annotation
 # Room for the multipart framing and the text fields around the file itself.
 _FORM_OVERHEAD = 256 * 1024
 
@@ -90,15 +88,14 @@ upload_router = APIRouter(route_class=UploadLimitRoute)
 
 @upload_router.post(
     "/cases/{case_id}/evidence", status_code=201, response_model=EvidenceRead,
-    responses={200: {"model": EvidenceRead, "description": "The same bytes were already saved"},
-               **problem_responses(401, 404, 413, 415, 422)})
+    responses={**answers(201, "Saved, and recorded as an `evidence_saved` event", headers=("Location",)),
+               **answers(200, "The same bytes were already saved for this case: the stored record",
+                         model=EvidenceRead, headers=("Location",)),
+               **problems(404, 413, 415)})
 def upload_evidence(
     case_id: uuid.UUID, caller: CaseCaller, actor: ActingAs, idem: IdempotencyGuard,
     session: WriteSession, ruleset: CurrentRuleset, now: Now, lead: WarningLead, request: Request,
-    file: Annotated[UploadFile, File(description="The file; its type is read from its content")],
-    kind: Annotated[EvidenceKind, Form(description="What the file is (DESIGN §4)")],  # type: ignore[valid-type]
-    captured_at: Annotated[PastOrNowDatetime, Form(description="When it was captured, with offset")],
-    description: Annotated[str | None, Form(min_length=1, max_length=2000)] = None,
+    form: Annotated[EvidenceUpload, Form(media_type="multipart/form-data")],
 ) -> Response:
     """Save a file as evidence: stored once by its SHA-256 and recorded as an `evidence_saved` event."""
     if idem.replay:
@@ -106,16 +103,16 @@ def upload_evidence(
     case = load_case(session, caller, case_id)
     settings = _settings(request)
     evidence, created = service.save_evidence(
-        session=session, store=_store(request), case=case, upload=file.file,
-        original_name=file.filename, kind=kind, captured_at=captured_at, description=description,
+        session=session, store=_store(request), case=case, upload=form.file.file,
+        original_name=form.file.filename, kind=form.kind, captured_at=form.captured_at,
+        description=form.description,
         max_bytes=settings.evidence_max_bytes, media_types=settings.evidence_media_types,
         ruleset=ruleset, now=now, warning_lead=lead, actor=actor)
     return idem.complete(session, _json(EvidenceRead.model_validate(evidence), 201 if created else 200,
                                         case_id))
 
 
-@router.get("/cases/{case_id}/evidence", response_model=EvidencePage,
-            responses=problem_responses(401, 404, 422))
+@router.get("/cases/{case_id}/evidence", response_model=EvidencePage, responses=problems(404))
 def list_evidence(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession) -> EvidencePage:
     """The case's evidence files, in the order they were recorded."""
     case = load_case(session, caller, case_id)
@@ -124,7 +121,7 @@ def list_evidence(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession) 
 
 
 @router.get("/cases/{case_id}/evidence/{evidence_id}", response_model=EvidenceRead,
-            responses=problem_responses(401, 404, 422))
+            responses=problems(404))
 def get_evidence(case_id: uuid.UUID, evidence_id: uuid.UUID, caller: CaseCaller,
                  session: ReadSession) -> EvidenceRead:
     """One evidence file's record."""
@@ -135,10 +132,16 @@ def get_evidence(case_id: uuid.UUID, evidence_id: uuid.UUID, caller: CaseCaller,
     return EvidenceRead.model_validate(evidence)
 
 
+# Every type an upload may be sniffed as; text comes back as `text/plain; charset=utf-8`.
+_STORED_TYPES = Settings.model_fields["evidence_media_types"].default
+
+
 @router.get("/cases/{case_id}/evidence/{evidence_id}/content", response_class=Response,
-            responses={200: {"description": "The file's bytes, exactly as uploaded",
-                             "content": {"application/octet-stream": {}}},
-                       **problem_responses(401, 404, 422, 500)})
+            responses={**answers(200, "The file's bytes, exactly as uploaded, in the type sniffed at upload",
+                                 headers=("ETag", "Content-Disposition", "Repr-Digest", "Cache-Control",
+                                          "X-Content-Type-Options", "Content-Security-Policy"),
+                                 content=binary(*_STORED_TYPES)),
+                       **problems(404, 500)})
 def download_evidence(case_id: uuid.UUID, evidence_id: uuid.UUID, caller: CaseCaller,
                       session: ReadSession, request: Request) -> Response:
     """The file's bytes, checked against the recorded SHA-256 first."""
@@ -160,8 +163,7 @@ def download_evidence(case_id: uuid.UUID, evidence_id: uuid.UUID, caller: CaseCa
     })
 
 
-@router.get("/cases/{case_id}/verify", response_model=IntegrityReport,
-            responses=problem_responses(401, 404, 422))
+@router.get("/cases/{case_id}/verify", response_model=IntegrityReport, responses=problems(404))
 def verify_case(case_id: uuid.UUID, caller: CurrentCaller, session: ReadSession, now: Now,
                 request: Request) -> IntegrityReport:
     """Recompute the event chain and every evidence file's hash; name each event or file that broke."""

@@ -2,11 +2,26 @@
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, computed_field
+from fastapi import UploadFile
+from pydantic import BaseModel, Field, StringConstraints, computed_field
 
-from app.schemas import ReadSchema
+from app.cases.event_data import EvidenceSavedData
+from app.schemas import TEXT_PATTERN, PastOrNowDatetime, ReadSchema, Schema
+
+EvidenceKind = EvidenceSavedData.model_fields["kind"].annotation
+
+
+class EvidenceUpload(Schema):
+    """The upload form: the file and what it is; a field not named here is refused (422)."""
+
+    file: UploadFile = Field(description="The file; its type is read from its content")
+    kind: EvidenceKind = Field(description="What the file is (DESIGN §4)")  # type: ignore[valid-type]
+    captured_at: PastOrNowDatetime = Field(description="When it was captured, with a UTC offset")
+    # A form cannot send null: an empty field is how a client says "no description".
+    description: Annotated[str, StringConstraints(max_length=2000, pattern=rf"^$|{TEXT_PATTERN}")] | None = \
+        Field(default=None, description="Optional; an empty field is the same as none")
 
 
 class EvidenceRead(ReadSchema):

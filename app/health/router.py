@@ -1,26 +1,40 @@
 """Health, HTTP edge: liveness says the process runs; readiness says it can serve."""
 
+from typing import Literal
+
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.db.migrate import is_at_head
-from app.problems import ServiceUnavailable, problem_responses
+from app.contract import problems
+from app.dossier.fonts import pdf_readiness
+from app.problems import ServiceUnavailable
 
 router = APIRouter(tags=["health"])
+# Load balancers and clients poll readiness; a few seconds is enough for a restart or a migration.
+_RETRY = {"Retry-After": "5"}
 
 
 class Health(BaseModel):
     status: str
 
 
+class PdfStatus(BaseModel):
+    available: bool
+    missing_packages: list[str] = Field(description="Debian packages to install for PDF dossiers")
+    detail: str
+
+
 class Readiness(BaseModel):
-    status: str
+    status: Literal["ready", "degraded"] = Field(
+        description="`degraded`: the API serves, but PDF dossiers answer 503 until `pdf` is fixed")
     database: str
     migrations: str
     ruleset_version: str
     ruleset_hash: str
+    pdf: PdfStatus
 
 
 @router.get("/healthz", response_model=Health)
@@ -29,19 +43,24 @@ def healthz() -> Health:
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Readiness, responses=problem_responses(503))
+@router.get("/readyz", response_model=Readiness, responses=problems(503))
 def readyz(request: Request) -> Readiness:
-    """The database answers, its schema is current and the rules are loaded."""
+    """The database answers, its schema is current and the rules are loaded; says if PDFs can be drawn."""
     engine = request.app.state.engine
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         at_head = is_at_head(engine)
     except SQLAlchemyError as exc:
-        raise ServiceUnavailable("The database is not reachable.", database="down") from exc
+        raise ServiceUnavailable("The database is not reachable.", database="down",
+                                 headers=_RETRY) from exc
     if not at_head:
         raise ServiceUnavailable("The database schema is not current: run `stuckfunds migrate`.",
-                                 database="up", migrations="behind")
+                                 database="up", migrations="behind", headers=_RETRY)
     ruleset = request.app.state.ruleset.ruleset
-    return Readiness(status="ready", database="up", migrations="current",
-                     ruleset_version=ruleset.version, ruleset_hash=ruleset.hash)
+    # A missing font costs the PDF route only, so the server stays in service (200) and says so.
+    pdf = pdf_readiness()
+    return Readiness(status="ready" if pdf.available else "degraded", database="up",
+                     migrations="current", ruleset_version=ruleset.version, ruleset_hash=ruleset.hash,
+                     pdf=PdfStatus(available=pdf.available, missing_packages=list(pdf.missing_packages),
+                                   detail=pdf.detail))

@@ -6,7 +6,6 @@ from pydantic import BaseModel, Field
 from app.auth.dependencies import CurrentCaller
 from app.deps import CurrentRuleset, Locale
 from app.evaluation.catalogue import DEFAULT_LOCALE
-from app.problems import problem_responses
 
 router = APIRouter(prefix="/v1", tags=["rules"])
 
@@ -48,7 +47,7 @@ class RulesetRead(BaseModel):
     rules: list[RuleEntry]
 
 
-@router.get("/actions", response_model=ActionCatalogue, responses=problem_responses(401))
+@router.get("/actions", response_model=ActionCatalogue)
 def list_actions(caller: CurrentCaller, ruleset: CurrentRuleset, locale: Locale) -> ActionCatalogue:
     """Every action the service can recommend, with its texts in the response language."""
     lang = locale or DEFAULT_LOCALE
@@ -66,7 +65,7 @@ def list_actions(caller: CurrentCaller, ruleset: CurrentRuleset, locale: Locale)
     return ActionCatalogue(locale=lang, items=items)
 
 
-@router.get("/rules", response_model=RulesetRead, responses=problem_responses(401))
+@router.get("/rules", response_model=RulesetRead)
 def get_ruleset(caller: CurrentCaller, ruleset: CurrentRuleset, locale: Locale) -> RulesetRead:
     """The loaded ruleset: version, content hash, parameters and every rule with its sources."""
     lang = locale or DEFAULT_LOCALE

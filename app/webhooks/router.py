@@ -9,7 +9,7 @@ from app.auth.dependencies import CurrentCaller
 from app.db.session import ReadSession, WriteSession
 from app.deps import Now
 from app.idempotency import IdempotencyGuard
-from app.problems import problem_responses
+from app.contract import answers, problems
 from app.settings import Settings
 from app.webhooks import service
 from app.webhooks.schemas import DeliveryPage, WebhookCreate, WebhookCreated, WebhookPage, WebhookRead
@@ -24,7 +24,8 @@ def _settings(request: Request) -> Settings:
 AppSettings = Annotated[Settings, Depends(_settings)]
 
 
-@router.post("", status_code=201, response_model=WebhookCreated, responses=problem_responses(401, 422))
+@router.post("", status_code=201, response_model=WebhookCreated,
+             responses=answers(201, "Subscribed; the signing secret is shown this once", headers=("Location",)))
 def subscribe(body: WebhookCreate, caller: CurrentCaller, idem: IdempotencyGuard, session: WriteSession,
               settings: AppSettings, now: Now) -> Response:
     """Subscribe a URL to case notifications; the signing secret is shown only in this answer."""
@@ -37,20 +38,20 @@ def subscribe(body: WebhookCreate, caller: CurrentCaller, idem: IdempotencyGuard
                                            headers={"Location": f"/v1/webhooks/{created.id}"}))
 
 
-@router.get("", response_model=WebhookPage, responses=problem_responses(401))
+@router.get("", response_model=WebhookPage)
 def list_webhooks(caller: CurrentCaller, session: ReadSession) -> WebhookPage:
     """The caller's subscriptions (secrets are never shown again)."""
     return WebhookPage(items=service.list_endpoints(session=session, client_id=caller.client_id))
 
 
-@router.get("/{webhook_id}", response_model=WebhookRead, responses=problem_responses(401, 404, 422))
+@router.get("/{webhook_id}", response_model=WebhookRead, responses=problems(404))
 def get_webhook(webhook_id: uuid.UUID, caller: CurrentCaller, session: ReadSession) -> WebhookRead:
     """One subscription."""
     return service.endpoint_read(service.get_endpoint(session=session, client_id=caller.client_id,
                                                       webhook_id=webhook_id))
 
 
-@router.delete("/{webhook_id}", status_code=204, responses=problem_responses(401, 404, 422))
+@router.delete("/{webhook_id}", status_code=204, responses=problems(404))
 def unsubscribe(webhook_id: uuid.UUID, caller: CurrentCaller, session: WriteSession, now: Now) -> Response:
     """Stop sending to this URL."""
     service.unsubscribe(session=session, client_id=caller.client_id, webhook_id=webhook_id, now=now)
@@ -58,7 +59,7 @@ def unsubscribe(webhook_id: uuid.UUID, caller: CurrentCaller, session: WriteSess
 
 
 @router.get("/{webhook_id}/deliveries", response_model=DeliveryPage,
-            responses=problem_responses(401, 404, 422))
+            responses=problems(404))
 def list_deliveries(webhook_id: uuid.UUID, caller: CurrentCaller, session: ReadSession) -> DeliveryPage:
     """The latest deliveries to this URL, newest first, each with its attempts."""
     return DeliveryPage(items=service.list_deliveries(session=session, client_id=caller.client_id,
@@ -66,7 +67,8 @@ def list_deliveries(webhook_id: uuid.UUID, caller: CurrentCaller, session: ReadS
 
 
 @router.post("/{webhook_id}/deliveries/{delivery_id}/redeliver", status_code=202,
-             responses=problem_responses(401, 404, 422))
+             response_class=Response, responses={
+                 **answers(202, "Queued for delivery again; the answer has no body"), **problems(404)})
 def redeliver(webhook_id: uuid.UUID, delivery_id: uuid.UUID, caller: CurrentCaller,
               session: WriteSession, now: Now) -> Response:
     """Queue a delivery again (same `webhook-id`); also re-enables a disabled endpoint."""

@@ -11,9 +11,14 @@ from app.schemas import ReadSchema, Schema
 EventKind = Literal["case.status_changed", "case.risk_changed", "case.deadline_approaching"]
 
 
+# http(s), a host (name or IP literal), an optional port, no user info: what urlguard accepts.
+URL_PATTERN = (r"^[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9._~%!$&'()*+,;=-]+|\[[0-9A-Fa-f:.]+\])"
+               r"(:[0-9]{0,5})?([/?#][^\s]*)?$")
+
+
 class WebhookCreate(Schema):
-    url: Annotated[str, StringConstraints(min_length=8, max_length=2000)] = Field(
-        description="An http(s) URL on a public address")
+    url: Annotated[str, StringConstraints(min_length=8, max_length=2000, pattern=URL_PATTERN)] = Field(
+        description="An http(s) URL on a public address", json_schema_extra={"format": "uri"})
     events: list[EventKind] = Field(
         default_factory=lambda: ["case.status_changed", "case.risk_changed", "case.deadline_approaching"],
         min_length=1, max_length=3)

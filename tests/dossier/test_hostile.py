@@ -84,7 +84,7 @@ def test_the_renderer_refuses_every_url_even_in_raw_markup(trap, tmp_path):
       <img src="{render_pdf.ASSETS.as_uri()}/../templates/dossier.html.j2">
       <img src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==">
       <iframe src="file:///etc/passwd"></iframe></body></html>"""
-    pdf = render_pdf._pdf_bytes(html)
+    pdf = render_pdf.render(html).write_pdf()
     (tmp_path / "raw.pdf").write_bytes(pdf)
     assert trap.requests == []
     assert poppler("pdfimages", "-list", tmp_path / "raw.pdf").splitlines()[2:] == []
