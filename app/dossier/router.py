@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
-from app.auth.dependencies import CurrentCaller
+from app.auth.dependencies import CaseCaller
 from app.cases.router import _load as load_case
 from app.db.session import ReadSession
 from app.deps import CurrentRuleset, Locale, Now
@@ -15,8 +15,8 @@ from app.evaluation.catalogue import DEFAULT_LOCALE
 from app.evidence.storage import LocalEvidenceStore
 from app.problems import problem_responses
 
-# Partner-only for now, like the evidence routes; CaseCaller would open it to a case token,
-# since load_case (cases.router._load) checks caller.may_see(case_id).
+# Open to the end user's case token too (the web app's "download for the regulator"):
+# load_case (cases.router._load) checks caller.may_see(case_id), so a token reaches its own case only.
 router = APIRouter(prefix="/v1", tags=["dossier"])
 Format = Literal["pdf", "markdown", "json"]
 _MEDIA = {"pdf": "application/pdf", "markdown": "text/markdown; charset=utf-8",
@@ -40,7 +40,7 @@ def _format_from_accept(accept: str | None) -> Format:
                                  "text/markdown": {"schema": {"type": "string"}}}},
                **problem_responses(401, 404, 422, 503)})
 def get_dossier(
-    case_id: uuid.UUID, caller: CurrentCaller, session: ReadSession, ruleset: CurrentRuleset,
+    case_id: uuid.UUID, caller: CaseCaller, session: ReadSession, ruleset: CurrentRuleset,
     now: Now, locale: Locale, request: Request,
     format: Annotated[Format | None, Query(description="Overrides Accept; default pdf")] = None,
     lang: Annotated[Literal["zh-CN", "en"] | None, Query(description="Overrides Accept-Language")] = None,
