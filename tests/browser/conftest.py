@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from PIL import Image
 
 from tests.conftest import TEST_SECRET_KEY
 from tests.support.payloads import intake
@@ -97,6 +98,10 @@ def shot(tmp_path):
     def take(page, name: str, **kw) -> Path:
         path = folder / f"{name}.png"
         page.screenshot(path=str(path), **kw)
+        # A 128-colour palette keeps the committed pictures small and the text sharp.
+        with Image.open(path) as picture:
+            small = picture.convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT)
+        small.save(path, optimize=True)
         return path
 
     return take

@@ -8,6 +8,7 @@ import subprocess
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, Live, PhoneCase, open_case
 from tests.support.evidence import png_bytes
@@ -39,6 +40,19 @@ class Screen:
         self.page.reload()
         self.page.wait_for_selector("body[data-ready=true]")
         return self
+
+    def wait_for_service_worker(self, attempts: int = 200) -> None:
+        # Polled from Python: wait_for_function would evaluate a string in the page, which the
+        # page's own CSP (no 'unsafe-eval') refuses.
+        for _ in range(attempts):
+            if self.page.evaluate("navigator.serviceWorker.controller !== null"):
+                return
+            self.page.wait_for_timeout(50)
+        raise AssertionError("the service worker never took control of the page")
+
+    def show(self, element_id: str) -> None:
+        """Scroll as a reader would, honouring the sticky bar (scroll-margin)."""
+        self.page.evaluate("id => document.getElementById(id).scrollIntoView()", element_id)
 
     def text(self, selector: str) -> str:
         return self.page.inner_text(selector).strip()
@@ -109,7 +123,7 @@ def test_the_link_shows_status_risk_actions_timeline_and_what_happens_next(phone
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert screen.problems == []
     shot(page, "01-status-zh")
-    page.locator("#deadlines").scroll_into_view_if_needed()
+    screen.show("deadlines")
     shot(page, "02-timeline-zh")
 
 
@@ -157,7 +171,7 @@ def test_a_fee_demand_flips_the_page_to_the_fraud_track(phone, live, shot):
     assert page.get_attribute("#ev-data-fee_kind", "aria-invalid") == "true"
     assert screen.text("[data-error-for='/data/amount']") == texts["problems"]["decimal_parsing"]
     assert [e["type"] for e in events(live, case)] == ["support_contacted"]
-    page.locator("#ev-data-fee_kind").scroll_into_view_if_needed()
+    screen.show("ev-data-fee_kind")
     shot(page, "04-form-errors-zh")
 
     page.select_option("#ev-data-fee_kind", "unfreeze")
@@ -166,8 +180,7 @@ def test_a_fee_demand_flips_the_page_to_the_fraud_track(phone, live, shot):
     page.wait_for_selector("#fraud-banner:not([hidden])")
     expected = read_case(live, case)
     assert expected["track"] == "fraud"
-    page.wait_for_function("s => document.querySelector('[data-testid=status]').textContent === s",
-                           arg=words["statuses"][expected["status"]])
+    expect(page.locator("[data-testid=status]")).to_have_text(words["statuses"][expected["status"]])
     assert "110" in screen.text("#fraud-banner")
     assert page.get_attribute("#fraud-call", "href") == "tel:110"
     # The banner comes first, before the status.
@@ -209,7 +222,7 @@ def test_uploading_a_screenshot_saves_it_as_evidence(phone, live, shot):
     assert saved["sha256"] == hashlib.sha256(picture).hexdigest()
     assert saved["kind"] == "notice_screenshot"
     assert [e["type"] for e in events(live, case)] == ["evidence_saved"]
-    page.locator("#evidence").scroll_into_view_if_needed()
+    screen.show("evidence")
     shot(page, "06-evidence-zh")
 
 
@@ -232,7 +245,7 @@ def test_offline_the_last_state_is_readable_and_events_wait_for_the_connection(p
     case = promised_case(live)
     screen = Screen(phone, case, live).open()
     page, words = screen.page, catalogue(live)
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    screen.wait_for_service_worker()
     screen.reload()  # this read goes through the service worker, which keeps a copy
     status = screen.text("[data-testid=status]")
 
@@ -249,6 +262,7 @@ def test_offline_the_last_state_is_readable_and_events_wait_for_the_connection(p
     [queued] = [item["event"] for item in json.loads(page.evaluate("localStorage.getItem('stuckfunds.queue')"))]
     assert queued["type"] == "note_added" and queued["event_id"]
     assert [e["type"] for e in events(live, case)] == ["support_contacted"]
+    screen.show("add")
     shot(page, "07-offline-queued-zh")
 
     phone.set_offline(False)
@@ -270,7 +284,7 @@ def test_forget_this_device_leaves_nothing_behind(phone, live):
     case = open_case(live)
     screen = Screen(phone, case, live).open()
     page = screen.page
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    screen.wait_for_service_worker()
     screen.reload()
     assert page.evaluate("caches.keys().then(k => k.length)") > 0
     page.click("#forget-button")
