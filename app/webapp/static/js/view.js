@@ -83,7 +83,7 @@ function renderDeadlines(deadlines, { labels, lang }) {
 function renderUpcoming(upcoming, { labels, catalogue, lang }) {
   const body = $("upcoming-body");
   if (!upcoming) {
-    $("upcoming-heading").textContent = labels.upcoming_heading.replace(/\s*\{at\}\s*/, " … ");
+    $("upcoming-heading").textContent = labels.upcoming_heading_none;
     fill(body, el("p", {}, text(labels.upcoming_none)));
     return;
   }
