@@ -26,6 +26,7 @@ from app.problems import install_problem_handlers, problems_in_openapi
 from app.rules_api.router import router as rules_router
 from app.settings import Settings, get_settings
 from app.webhooks.router import router as webhooks_router
+from app.webapp.router import install_webapp
 from app.worker.runner import Worker, start_background_worker
 
 API_DESCRIPTION = """Case advice for people whose withdrawal is stuck on an online platform.
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(evidence_router)
     app.include_router(dossier_router)
     app.include_router(evaluation_router)
+    install_webapp(app)
     document_routes(app)
     build_openapi = app.openapi
     app.openapi = lambda: finish_document(problems_in_openapi(build_openapi()))

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
-from app.auth.dependencies import CurrentCaller
+from app.auth.dependencies import CaseCaller
 from app.cases.router import _load as load_case
 from app.db.session import ReadSession
 from app.deps import CurrentRuleset, Locale, Now
@@ -15,8 +15,8 @@ from app.evaluation.catalogue import DEFAULT_LOCALE
 from app.evidence.storage import LocalEvidenceStore
 from app.contract import answers, binary, problems, schema_of
 
-# Partner-only for now, like the evidence routes; CaseCaller would open it to a case token,
-# since load_case (cases.router._load) checks caller.may_see(case_id).
+# Open to the end user's case token too (the web app's "download for the regulator"):
+# load_case (cases.router._load) checks caller.may_see(case_id), so a token reaches its own case only.
 router = APIRouter(prefix="/v1", tags=["dossier"])
 Format = Literal["pdf", "markdown", "json"]
 _MEDIA = {"pdf": "application/pdf", "markdown": "text/markdown; charset=utf-8",
@@ -48,7 +48,7 @@ _PDF_UNAVAILABLE = {503: {**problems(503)[503], "description": (
                                   "application/json": schema_of(Dossier)}),
                **problems(404), **_PDF_UNAVAILABLE})
 def get_dossier(
-    case_id: uuid.UUID, caller: CurrentCaller, session: ReadSession, ruleset: CurrentRuleset,
+    case_id: uuid.UUID, caller: CaseCaller, session: ReadSession, ruleset: CurrentRuleset,
     now: Now, locale: Locale, request: Request,
     format: Annotated[Format | None, Query(description="Overrides Accept; default pdf")] = None,
     lang: Annotated[Literal["zh-CN", "en"] | None, Query(description="Overrides Accept-Language")] = None,

@@ -43,6 +43,8 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("GET", "/healthz"): Row(PUBLIC),
     ("GET", "/readyz"): Row(PUBLIC),
     ("GET", "/metrics"): Row(PUBLIC),  # counts and timings only, like a health check
+    # The web app's labels for statuses, risks and flags: the rules' public texts, no case data.
+    ("GET", "/app/catalogue.json"): Row(PUBLIC),
     # Cases. A case token may PATCH its case's language and province, not the partner's reference.
     ("POST", "/v1/cases"): Row(PARTNER, lambda w: {"json": intake()}),
     ("GET", "/v1/cases"): Row(PARTNER),
@@ -67,14 +69,15 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("GET", "/v1/cases/{case_id}/tokens"): Row(PARTNER),
     ("DELETE", "/v1/cases/{case_id}/tokens/{token_id}"): Row(PARTNER),
     ("GET", "/v1/cases/{case_id}/audit"): Row(PARTNER),
-    # Evidence: the end user's phone uploads and reads its own case's files; the integrity
-    # check and the dossier stay with the partner.
+    # Evidence: the end user's phone uploads and reads its own case's files, and fetches its
+    # case's dossier (the web app's "download for the regulator"); the integrity check stays
+    # with the partner.
     ("POST", "/v1/cases/{case_id}/evidence"): Row(CASE, _upload),
     ("GET", "/v1/cases/{case_id}/evidence"): Row(CASE),
     ("GET", "/v1/cases/{case_id}/evidence/{evidence_id}"): Row(CASE),
     ("GET", "/v1/cases/{case_id}/evidence/{evidence_id}/content"): Row(CASE),
     ("GET", "/v1/cases/{case_id}/verify"): Row(PARTNER),
-    ("GET", "/v1/cases/{case_id}/dossier"): Row(PARTNER, lambda w: {"params": {"format": "json"}}),
+    ("GET", "/v1/cases/{case_id}/dossier"): Row(CASE, lambda w: {"params": {"format": "json"}}),
 }
 
 

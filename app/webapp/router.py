@@ -1,0 +1,102 @@
+"""Web app, HTTP edge: the static page under /app (strict CSP) and the labels it reads from the rules.
+
+The page works with a case token alone, so it cannot call the partner-only catalogue routes; the
+few labels it shows beside an evaluation (status, risk, flags, guide steps) come from here, read
+from the loaded ruleset, so the page never keeps a second copy of what the rules say.
+"""
+
+import mimetypes
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, FastAPI, Query, Response
+from pydantic import BaseModel
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+from app.deps import CurrentRuleset, Locale
+from app.evaluation.catalogue import DEFAULT_LOCALE, LOCALES
+from app.problems import problem_responses
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+# Not in every system's MIME table; with nosniff a wrong type would make the browser refuse them.
+mimetypes.add_type("application/manifest+json", ".webmanifest")
+mimetypes.add_type("text/javascript", ".js")
+
+# Everything the page needs is served from here: no inline script or style, no other origin.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; font-src 'self'; manifest-src 'self'; worker-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    # The case token travels in the link's fragment, which browsers never send; nothing else
+    # about the page should leave it either.
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    # Revalidated on every load (ETag), so a release reaches phones at once; the service worker
+    # keeps its own copy for offline use.
+    "Cache-Control": "no-cache",
+}
+
+router = APIRouter(tags=["webapp"])
+Lang = Literal[LOCALES]  # type: ignore[valid-type]
+
+
+class FlagLabel(BaseModel):
+    kind: str
+    title: str
+    detail: str | None
+
+
+class RiskLabel(BaseModel):
+    label: str
+    detail: str | None
+
+
+class WebAppCatalogue(BaseModel):
+    locale: str
+    statuses: dict[str, str]
+    risk_levels: dict[str, RiskLabel]
+    flags: dict[str, FlagLabel]
+    guide_steps: dict[str, str]
+
+
+@router.get("/app/catalogue.json", response_model=WebAppCatalogue, responses=problem_responses(422))
+def webapp_catalogue(ruleset: CurrentRuleset, locale: Locale, response: Response,
+                     lang: Annotated[Lang | None, Query(description="Overrides Accept-Language")] = None,
+                     ) -> WebAppCatalogue:
+    """Labels for statuses, risk levels, flags and guide steps, read from the loaded rules (public)."""
+    chosen = lang or locale or DEFAULT_LOCALE
+    catalogue = ruleset.ruleset.catalogue
+    response.headers.update(SECURITY_HEADERS)
+    response.headers["Vary"] = "Accept-Language"
+    return WebAppCatalogue(
+        locale=chosen,
+        statuses={k: v["label"][chosen] for k, v in catalogue.statuses.items()},
+        risk_levels={k: RiskLabel(label=v["label"][chosen], detail=(v.get("detail") or {}).get(chosen))
+                     for k, v in catalogue.risk_levels.items()},
+        flags={k: FlagLabel(kind=v.get("kind", "signal"), title=v["title"][chosen],
+                            detail=(v.get("detail") or {}).get(chosen))
+               for k, v in catalogue.flags.items()},
+        guide_steps={str(k): v["title"][chosen] for k, v in catalogue.guide_steps.items()},
+    )
+
+
+class WebAppFiles(StaticFiles):
+    """The page's files, each answered with the page's security headers."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+
+def install_webapp(app: FastAPI) -> None:
+    """Serve the page at /app/ (the label route first, so the mount does not shadow it)."""
+    app.include_router(router)
+    app.mount("/app", WebAppFiles(directory=STATIC_DIR, html=True), name="webapp")
