@@ -16,7 +16,7 @@ from starlette.types import Scope
 
 from app.deps import CurrentRuleset, Locale
 from app.evaluation.catalogue import DEFAULT_LOCALE, LOCALES
-from app.problems import problem_responses
+from app.contract import problems
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Not in every system's MIME table; with nosniff a wrong type would make the browser refuse them.
@@ -66,7 +66,7 @@ class WebAppCatalogue(BaseModel):
     guide_steps: dict[str, str]
 
 
-@router.get("/app/catalogue.json", response_model=WebAppCatalogue, responses=problem_responses(422))
+@router.get("/app/catalogue.json", response_model=WebAppCatalogue, responses=problems(422))
 def webapp_catalogue(ruleset: CurrentRuleset, locale: Locale, response: Response,
                      lang: Annotated[Lang | None, Query(description="Overrides Accept-Language")] = None,
                      ) -> WebAppCatalogue:
