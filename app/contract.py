@@ -203,6 +203,7 @@ TAGS = [
     {"name": "webhooks", "description": "Notifications of status, risk and deadline changes"},
     {"name": "rules", "description": "The loaded ruleset and every action it can recommend"},
     {"name": "health", "description": "Liveness, readiness and Prometheus metrics (no credentials)"},
+    {"name": "webapp", "description": "The page for the person who is stuck, and the labels it shows"},
 ]
 SERVERS = [{"url": "http://127.0.0.1:8000", "description": "`make run` on this machine (see the README to pick another port)"}]
 CONTACT = {"name": "StuckFunds maintainers"}
