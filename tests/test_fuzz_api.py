@@ -81,9 +81,11 @@ def test_schemathesis_with_every_check_finds_nothing_on_a_live_server(live):
                                  "STUCKFUNDS_FUZZ_KEY": key, "STUCKFUNDS_FUZZ_CURSOR": cursor})
     seconds = time.monotonic() - started
     served = _requests_served(server.url) - before - 1  # less the scrape that counted them
+    logged = server.output().count('"msg": "request"')  # the access log agrees (all requests)
     report = json.loads(report_path.read_text()) if report_path.exists() else {}
     failures = report.get("failures", [])
-    print(f"schemathesis {report.get('schemathesis_version')}: {served} requests to the live server, "
+    print(f"schemathesis {report.get('schemathesis_version')}: {served} requests to the live server "
+          f"({logged} access log lines in all), "
           f"{report.get('test_cases', {}).get('generated')} test cases, {len(failures)} failures, "
           f"{len(report.get('errors', []))} errors, in {seconds:.0f} s")
     output = result.stdout[-20000:] + result.stderr[-5000:]
