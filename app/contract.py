@@ -211,6 +211,35 @@ LICENSE = {"name": "Proprietary"}
 
 _OPERATIONS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
+_CASE_FROM_BODY = {"case_id": "$response.body#/id"}
+_CASE_FROM_PATH = {"case_id": "$request.path.case_id"}
+_A_CASE = ["cases-get_case", "cases-update_case", "cases-append_event", "cases-list_events",
+           "evidence-upload_evidence", "evidence-list_evidence", "evidence-verify_case",
+           "dossier-get_dossier", "access-issue_token", "access-list_tokens", "access-case_audit"]
+# OpenAPI links: where the ids in an answer lead next (generated clients and fuzzers follow them).
+LINKS: list[tuple[str, str, list[str], dict[str, str]]] = [
+    ("cases-open_case", "201", _A_CASE, _CASE_FROM_BODY),
+    ("cases-update_case", "200", _A_CASE, _CASE_FROM_BODY),
+    ("cases-append_event", "201", ["cases-get_event"], {**_CASE_FROM_PATH, "seq": "$response.body#/event/seq"}),
+    ("evidence-upload_evidence", "201", ["evidence-get_evidence", "evidence-download_evidence"],
+     {**_CASE_FROM_PATH, "evidence_id": "$response.body#/id"}),
+    ("access-issue_token", "201", ["access-revoke_token"], {**_CASE_FROM_PATH, "token_id": "$response.body#/id"}),
+    ("webhooks-subscribe", "201", ["webhooks-get_webhook", "webhooks-list_deliveries", "webhooks-unsubscribe"],
+     {"webhook_id": "$response.body#/id"}),
+]
+
+
+def _add_links(document: dict[str, Any]) -> None:
+    by_id = {op["operationId"]: op for item in document.get("paths", {}).values()
+             for method, op in item.items() if method in _OPERATIONS}
+    for source, status, targets, parameters in LINKS:
+        response = by_id[source]["responses"][status]
+        response["links"] = {
+            target.split("-", 1)[1]: {"operationId": target, "parameters": {
+                name: value for name, value in parameters.items()
+                if any(p["name"] == name for p in by_id[target].get("parameters", []))}}
+            for target in targets}
+
 
 def finish_document(document: dict[str, Any]) -> dict[str, Any]:
     """What belongs to every answer or to the document as a whole. Idempotent."""
@@ -233,6 +262,7 @@ def finish_document(document: dict[str, Any]) -> dict[str, Any]:
             body = operation.get("requestBody", {}).get("content", {}).get("multipart/form-data")
             if body:
                 _binary_file_parts(document, body.get("schema", {}))
+    _add_links(document)
     # Headers sent only sometimes are referred to by name (a reference cannot say `required`).
     text = json.dumps(document)
     components["headers"] = {name: spec for name, spec in HEADERS.items()

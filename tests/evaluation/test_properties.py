@@ -387,12 +387,12 @@ def test_events_after_as_of_are_ignored(ruleset, log, before):
     assert with_future == evaluate(case, [], as_of, ruleset).model_dump_json()
 
 
-# The properties above draw amounts from 1 to 10^7; the intake accepts up to 16 integer digits
-# (Money: max_digits=18, decimal_places=2). The top of that range once reached durable-rules as
+# The properties above draw amounts from 1 to 10^7; the intake accepts up to 15 integer digits
+# (Money: max_digits=17, decimal_places=2). The top of the range once reached durable-rules as
 # the float 1e16, written "1e+16", which its JSON parser refuses: every amount must survive.
 @PROPERTY_SETTINGS
-@example(amount=Decimal("9999999999999999.99"))
-@given(amount=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9999999999999999.99"),
+@example(amount=Decimal("999999999999999.99"))
+@given(amount=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999999999999999.99"),
                           places=2, allow_nan=False, allow_infinity=False))
 def test_any_amount_the_intake_accepts_can_be_evaluated(ruleset, amount):
     intake = {"platform": {"name": "p", "kind": "bank"}, "amount": str(amount),

@@ -4,7 +4,8 @@ Loaded by the `st` command through SCHEMATHESIS_HOOKS (tests/test_fuzz_api.py). 
 describes every input the server accepts, except where acceptance depends on what the server
 has stored, which no schema can say. A real client knows those things, so the fuzzer is given
 them too, and only where the generated value is already valid by the contract (an invalid one
-stays as generated, so refusals are still tested):
+stays as generated, and so does every request generated to be invalid, so refusals are still
+tested):
 
 - an Idempotency-Key is new for every new request (reusing one with another body is a 422);
 - a `cursor` is one the API issued (STUCKFUNDS_FUZZ_CURSOR), since a cursor is opaque;
@@ -70,6 +71,9 @@ def _in_the_past(node):
 
 @schemathesis.hook
 def before_call(context, case, kwargs):
+    meta = case.meta
+    if meta is not None and not meta.generation.mode.is_positive:
+        return  # a request meant to be refused is sent as generated
     _in_the_past(case.body)
     headers = case.headers
     key = _named(headers, "idempotency-key")
