@@ -18,6 +18,7 @@ from app.access.router import router as access_router
 from app.auth.ratelimit import RateLimiter
 from app.logs import configure_logging
 from app.metrics import router as metrics_router
+from app.bodylimit import BodyLimitMiddleware
 from app.middleware import RequestContextMiddleware
 from app.problems import install_problem_handlers, problems_in_openapi
 from app.rules_api.router import router as rules_router
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limiter = RateLimiter(settings)
     install_problem_handlers(app)
     # Added last = outermost: CORS headers go on every answer, errors included.
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
                        allow_methods=["GET", "POST", "PATCH", "DELETE"],

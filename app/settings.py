@@ -17,6 +17,10 @@ class Settings(BaseSettings):
     # Engine pool size per process; SQLite ignores it.
     db_pool_size: int = Field(default=10, ge=1, le=100)
     page_size_max: int = Field(default=100, ge=1, le=1000)
+    # Every body but an evidence upload (which may reach evidence_max_bytes) is JSON this small.
+    # Events one case may hold (409 case-event-limit past it): each append evaluates the whole log.
+    case_max_events: int = Field(default=1000, ge=1, le=100_000)
+    max_json_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)
     log_level: str = "INFO"
 
     # Rate limits ("N/second|minute|hour"), per API key and per case token; shared through
@@ -35,6 +39,11 @@ class Settings(BaseSettings):
     # sniffed from the content and must be one of `evidence_media_types`.
     evidence_dir: Path = Path("evidence")
     evidence_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1, le=1024 * 1024 * 1024)
+    # Bytes of evidence recorded per case and per client (409 quota-exceeded past them).
+    evidence_case_quota_bytes: int = Field(default=500 * 1024 * 1024, ge=1)
+    evidence_client_quota_bytes: int = Field(default=50 * 1024 * 1024 * 1024, ge=1)
+    # `stuckfunds evidence sweep` removes unreferenced files last touched longer ago than this.
+    evidence_sweep_grace_hours: float = Field(default=24, ge=0)
     evidence_media_types: tuple[str, ...] = (
         "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf",
         "audio/mpeg", "audio/mp4", "audio/wav", "audio/ogg", "audio/amr", "video/mp4",

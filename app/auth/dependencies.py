@@ -45,11 +45,14 @@ def any_caller(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Send an API key or a case token as `Authorization: Bearer <secret>`.",
                            headers=challenge)
-    # A short-lived session of its own: the lookup never holds the request's write lock, and
-    # a revoked key fails on the very next request (nothing is cached).
-    with request.app.state.sessions() as session:
-        credential: Credential | None = resolve(session=session, secret=credentials.credentials,
-                                                now=datetime.now(timezone.utc))
+    # Requests with a body were authenticated before it was read (app.bodylimit); the others here.
+    credential: Credential | None = getattr(request.state, "credential", None)
+    if credential is None:
+        # A short-lived session of its own: the lookup never holds the request's write lock, and
+        # a revoked key fails on the very next request (nothing is cached).
+        with request.app.state.sessions() as session:
+            credential = resolve(session=session, secret=credentials.credentials,
+                                 now=datetime.now(timezone.utc))
     if credential is None:
         raise Unauthorized("The API key or case token is unknown, expired or revoked.",
                            headers=challenge)

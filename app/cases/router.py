@@ -19,7 +19,7 @@ from app.cases.schemas import (
 )
 from app.db.models import Case
 from app.db.session import ReadSession, WriteSession
-from app.deps import CurrentRuleset, Locale, Now, RawBody, WarningLead
+from app.deps import CurrentRuleset, Locale, MaxEvents, Now, RawBody, WarningLead
 from app.evaluation.catalogue import DEFAULT_LOCALE
 from app.evaluation.model import RISK_LEVELS, STATUSES
 from app.idempotency import IdempotencyGuard
@@ -136,11 +136,11 @@ def get_case(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession,
 
 
 @router.post("/cases/{case_id}/events", status_code=201, response_model=EventAppended,
-             responses=problem_responses(401, 404, 409, 412, 422, 429))
+             responses=problem_responses(401, 404, 409, 412, 413, 422, 429))
 def append_event(case_id: uuid.UUID, body: CaseEventCreate, raw: RawBody, caller: CaseCaller,
                  actor: ActingAs, idem: IdempotencyGuard, session: WriteSession,
                  ruleset: CurrentRuleset, now: Now, locale: Locale, lead: WarningLead,
-                 if_match: IfMatch = None) -> Response:
+                 max_events: MaxEvents, if_match: IfMatch = None) -> Response:
     """Append an event to the case's log; answers with the stored event and the new evaluation.
 
     A resent `event_id` answers 200 with the stored event instead of storing it twice.
@@ -151,7 +151,8 @@ def append_event(case_id: uuid.UUID, body: CaseEventCreate, raw: RawBody, caller
         raise NotFound("No such case.")
     result = service.append_event(
         session=session, client_id=caller.client_id, case_id=case_id, event_in=body, raw=raw,
-        ruleset=ruleset, now=now, warning_lead=lead, actor=actor, if_match=if_match)
+        ruleset=ruleset, now=now, warning_lead=lead, actor=actor, if_match=if_match,
+        max_events=max_events)
     case, event, evaluation = result
     appended = EventAppended(
         event=EventRead.model_validate(event),

@@ -1,0 +1,124 @@
+"""Request edge: authenticate before a body is read, then cap the body as it streams in.
+
+FastAPI reads and parses a body before it solves any dependency, so authentication in a
+dependency came too late: an anonymous client could make a worker read and parse 20 MiB. Here a
+request that may carry a body (POST, PUT, PATCH, DELETE under /v1/) is authenticated first and
+refused with 401 without reading a byte of it. Then its bytes are counted as the route reads
+them: a declared Content-Length over the cap is refused at once, a stream that goes past it is
+cut off, and both answer 413. Nothing is buffered here; the multipart parser spools files to disk.
+
+Pure ASGI, inside RequestContextMiddleware (which logs the status this sends).
+"""
+
+import re
+from datetime import datetime, timezone
+
+from fastapi.security.utils import get_authorization_scheme_param
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.auth.service import Credential, resolve
+from app.idempotency import Fingerprint
+from app.problems import PayloadTooLarge, Unauthorized, problem_response
+
+_WITH_BODY = {"POST", "PUT", "PATCH", "DELETE"}
+_UPLOAD = re.compile(r"^/v1/cases/[^/]+/evidence/?$")
+# Room for the multipart framing and the text fields around the file itself.
+FORM_OVERHEAD = 256 * 1024
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="stuckfunds"'}
+
+
+class _TooLarge(Exception):
+    """The body went past its cap while the route was reading it."""
+
+
+def body_cap(scope: Scope) -> int:
+    """The most bytes this request's body may have: the evidence limit for uploads, else the JSON cap."""
+    settings = scope["app"].state.settings
+    if scope["method"] == "POST" and _UPLOAD.match(scope["path"]):
+        return settings.evidence_max_bytes + FORM_OVERHEAD
+    return settings.max_json_bytes
+
+
+def _secret(scope: Scope) -> str | None:
+    for name, value in scope.get("headers") or ():
+        if name == b"authorization":
+            scheme, secret = get_authorization_scheme_param(value.decode("latin-1"))
+            return secret if scheme.lower() == "bearer" and secret else None
+    return None
+
+
+def _lookup(scope: Scope, secret: str) -> Credential | None:
+    # A short-lived session of its own, like auth.dependencies.any_caller, which reuses the result.
+    with scope["app"].state.sessions() as session:
+        return resolve(session=session, secret=secret, now=datetime.now(timezone.utc))
+
+
+class BodyLimitMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (scope["type"] != "http" or scope["method"] not in _WITH_BODY
+                or not scope["path"].startswith("/v1/")):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        secret = _secret(scope)
+        credential = await run_in_threadpool(_lookup, scope, secret) if secret else None
+        if credential is None:
+            detail = ("The API key or case token is unknown, expired or revoked." if secret else
+                      "Send an API key or a case token as `Authorization: Bearer <secret>`.")
+            await self._problem(Unauthorized(detail, headers=CHALLENGE), request, scope, receive, send)
+            return
+        scope.setdefault("state", {})["credential"] = credential
+        cap = body_cap(scope)
+        too_large = PayloadTooLarge(f"The request body is larger than {cap} bytes.", field="body",
+                                    limit=cap)
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap:
+            await self._problem(too_large, request, scope, receive, send)
+            return
+        fingerprint = (Fingerprint(scope["method"], scope["path"], request.headers.get("content-type", ""))
+                       if request.headers.get("idempotency-key") else None)
+        state = {"received": 0, "over": False, "answered": False}
+
+        async def counted() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                chunk = message.get("body", b"")
+                state["received"] += len(chunk)
+                if state["received"] > cap:
+                    state["over"] = True
+                    raise _TooLarge()
+                if fingerprint is not None:
+                    fingerprint.update(chunk)
+                    if not message.get("more_body", False):
+                        # The whole body has passed: idempotency reads this instead of the bytes.
+                        scope["state"]["body_fingerprint"] = fingerprint.hexdigest()
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            # Whatever the route made of the cut-off stream (a parse error, most likely) is replaced.
+            if state["over"]:
+                if not state["answered"]:
+                    state["answered"] = True
+                    await problem_response(413, too_large.code, too_large.title, too_large.detail,
+                                           request, **too_large.extra)(scope, receive, send)
+                return
+            await send(message)
+
+        try:
+            await self.app(scope, counted, guarded_send)
+        except Exception:
+            if not state["over"]:
+                raise
+        if state["over"] and not state["answered"]:
+            await guarded_send({"type": "http.response.start"})
+
+    @staticmethod
+    async def _problem(error, request: Request, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem_response(error.status, error.code, error.title, error.detail, request,
+                                    headers=error.headers, **error.extra)
+        await response(scope, receive, send)
