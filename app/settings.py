@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,10 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     rate_limit_api_key: str = "600/minute"
     rate_limit_case_token: str = "60/minute"
+    # Redis unreachable: "allow" lets requests through unthrottled (a warning is logged),
+    # "refuse" answers 503 with Retry-After. /readyz reports Redis in both cases.
+    rate_limit_redis_down: Literal["allow", "refuse"] = "allow"
+    redis_timeout_seconds: float = Field(default=0.5, gt=0, le=10)
     # Browsers may call the API from these origins only (exact matches; empty: none).
     cors_origins: list[str] = Field(default_factory=list)
     # Idempotency-Key records are kept at least this long (published in the README).

@@ -1,7 +1,7 @@
 """Health, HTTP edge: liveness says the process runs; readiness says it can serve."""
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -16,9 +16,10 @@ class Health(BaseModel):
 
 
 class Readiness(BaseModel):
-    status: str
+    status: str = Field(description="ready; degraded when Redis is down but requests still go through")
     database: str
     migrations: str
+    redis: str = Field(description="up, down, or not_configured (rate limits counted per process)")
     ruleset_version: str
     ruleset_hash: str
 
@@ -31,7 +32,7 @@ def healthz() -> Health:
 
 @router.get("/readyz", response_model=Readiness, responses=problem_responses(503))
 def readyz(request: Request) -> Readiness:
-    """The database answers, its schema is current and the rules are loaded."""
+    """The database answers, its schema is current, the rules are loaded; and how Redis is."""
     engine = request.app.state.engine
     try:
         with engine.connect() as connection:
@@ -42,6 +43,14 @@ def readyz(request: Request) -> Readiness:
     if not at_head:
         raise ServiceUnavailable("The database schema is not current: run `stuckfunds migrate`.",
                                  database="up", migrations="behind")
+    limiter = request.app.state.rate_limiter
+    reachable = limiter.reachable()
+    redis = "not_configured" if reachable is None else "up" if reachable else "down"
+    if redis == "down" and limiter.refuse_when_down:
+        raise ServiceUnavailable("Redis is not reachable, and requests are refused until it is.",
+                                 database="up", migrations="current", redis="down",
+                                 headers={"Retry-After": "5"})
     ruleset = request.app.state.ruleset.ruleset
-    return Readiness(status="ready", database="up", migrations="current",
-                     ruleset_version=ruleset.version, ruleset_hash=ruleset.hash)
+    return Readiness(status="degraded" if redis == "down" else "ready", database="up",
+                     migrations="current", redis=redis, ruleset_version=ruleset.version,
+                     ruleset_hash=ruleset.hash)
