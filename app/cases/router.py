@@ -23,7 +23,8 @@ from app.deps import CurrentRuleset, Locale, MaxEvents, Now, RawBody, WarningLea
 from app.evaluation.catalogue import DEFAULT_LOCALE
 from app.evaluation.model import RISK_LEVELS, STATUSES
 from app.idempotency import IdempotencyGuard
-from app.problems import Forbidden, NotFound, problem_responses
+from app.pagination import Cursor, PageLimit, decode_cursor, encode_cursor
+from app.problems import Forbidden, InvalidRequest, NotFound, problem_responses
 
 router = APIRouter(prefix="/v1", tags=["cases"])
 # Its own router: a route's tags add to its router's, and the operationId comes from the first.
@@ -187,11 +188,17 @@ def update_case(case_id: uuid.UUID, body: CaseUpdate, caller: CaseCaller, actor:
 
 @router.get("/cases/{case_id}/events", response_model=EventPage,
             responses=problem_responses(401, 404, 422))
-def list_events(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession) -> EventPage:
-    """The case's timeline, in `seq` order."""
+def list_events(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession,
+                limit: PageLimit = 100, cursor: Cursor = None) -> EventPage:
+    """The case's timeline, in `seq` order, a page at a time (follow `next_cursor`)."""
     case = _load(session, caller, case_id)
-    return EventPage(items=[EventRead.model_validate(e)
-                            for e in repository.list_events(session, case_id=case.id)])
+    (after_seq,) = decode_cursor(cursor, "events", 1) if cursor else (0,)
+    if not isinstance(after_seq, int):
+        raise InvalidRequest("The cursor is not one this API issued for this list.", field="cursor")
+    events = repository.page_events(session, case_id=case.id, after_seq=after_seq, limit=limit + 1)
+    page = events[:limit]
+    return EventPage(items=[EventRead.model_validate(e) for e in page],
+                     next_cursor=encode_cursor("events", page[-1].seq) if len(events) > limit else None)
 
 
 @router.get("/cases/{case_id}/events/{seq}", response_model=EventRead,
