@@ -10,6 +10,8 @@ from app.cases.router import evaluation_router
 from app.cases.router import router as cases_router
 from app.db.engine import WRITE, make_engine, make_sessionmaker
 from app.db.migrate import upgrade_to_head
+from app.dossier.cache import PdfCache
+from app.dossier.render_process import RenderLimits, Renderer
 from app.dossier.router import router as dossier_router
 from app.evaluation import CompiledRuleset, load_ruleset
 from app.evidence.router import router as evidence_router
@@ -67,6 +69,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.write_sessions = make_sessionmaker(engine.execution_options(**WRITE))
     app.state.ruleset = CompiledRuleset(load_ruleset(settings.rules_dir))
     app.state.rate_limiter = RateLimiter(settings)
+    app.state.dossier_renderer = Renderer(RenderLimits(
+        timeout_seconds=settings.dossier_render_timeout_seconds,
+        memory_bytes=settings.dossier_render_memory_mb * 2**20,
+        concurrency=settings.dossier_render_concurrency))
+    app.state.dossier_cache = PdfCache(max_bytes=settings.dossier_cache_mb * 2**20,
+                                       ttl_seconds=settings.dossier_cache_seconds)
     install_problem_handlers(app)
     # Added last = outermost: CORS headers go on every answer, errors included.
     app.add_middleware(BodyLimitMiddleware)

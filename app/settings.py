@@ -60,6 +60,18 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     secret_key_file: Path = Path("stuckfunds.key")
 
+    # Dossiers: one holds at most this many events (the latest) and note characters each, and says
+    # so when it is cut. PDFs are rendered in a child process with these limits (503 past them)
+    # and kept per process, per version of the case, for at most `dossier_cache_seconds`.
+    dossier_max_events: int = Field(default=300, ge=1, le=10_000)
+    dossier_max_note_chars: int = Field(default=1000, ge=20, le=2000)
+    dossier_max_total_note_chars: int = Field(default=50_000, ge=20, le=1_000_000)
+    dossier_render_timeout_seconds: float = Field(default=60, gt=0, le=600)
+    dossier_render_memory_mb: int = Field(default=1024, ge=256, le=16384)
+    dossier_render_concurrency: int = Field(default=2, ge=1, le=32)
+    dossier_cache_mb: int = Field(default=64, ge=0, le=4096)
+    dossier_cache_seconds: float = Field(default=3600, ge=0)
+
     # The sweeper and webhook deliveries. `embedded_worker` runs them inside `serve`;
     # None means "on SQLite only" (PostgreSQL deployments run `stuckfunds worker`).
     embedded_worker: bool | None = None
