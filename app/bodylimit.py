@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from fastapi.security.utils import get_authorization_scheme_param
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth.service import Credential, resolve
@@ -41,6 +42,10 @@ def body_cap(scope: Scope) -> int:
     return settings.max_json_bytes
 
 
+def _routed(scope: Scope) -> bool:
+    return any(route.matches(scope)[0] == Match.FULL for route in scope["app"].router.routes)
+
+
 def _secret(scope: Scope) -> str | None:
     for name, value in scope.get("headers") or ():
         if name == b"authorization":
@@ -61,7 +66,8 @@ class BodyLimitMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (scope["type"] != "http" or scope["method"] not in _WITH_BODY
-                or not scope["path"].startswith("/v1/")):
+                or not scope["path"].startswith("/v1/") or not _routed(scope)):
+            # No route takes it: the router answers 404 or 405 without reading the body.
             await self.app(scope, receive, send)
             return
         request = Request(scope)
@@ -122,3 +128,32 @@ class BodyLimitMiddleware:
         response = problem_response(error.status, error.code, error.title, error.detail, request,
                                     headers=error.headers, **error.extra)
         await response(scope, receive, send)
+
+
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying",
+                                "schema": {"type": "integer"}}}
+_EDGE_ANSWERS = {
+    "413": ("The body is larger than its cap (max_json_bytes; for uploads, evidence_max_bytes)", None),
+    "429": ("Too many requests for this API key or case token", _RETRY_AFTER),
+    "503": ("A dependency is down: the database, or Redis when rate_limit_redis_down=refuse", _RETRY_AFTER),
+}
+
+
+def edge_answers_in_openapi(document: dict) -> dict:
+    """Document what the request edge may answer on any /v1 route: 429 and 503, and 413 with a body.
+
+    Idempotent, so it may run on the cached document.
+    """
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path, operations in document.get("paths", {}).items():
+        if not path.startswith("/v1/"):
+            continue
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            for status, (description, headers) in _EDGE_ANSWERS.items():
+                if status == "413" and method.upper() not in _WITH_BODY:
+                    continue
+                if status not in responses:
+                    responses[status] = {"description": description, "content": problem,
+                                         **({"headers": headers} if headers else {})}
+    return document

@@ -20,7 +20,7 @@ from app.access.router import router as access_router
 from app.auth.ratelimit import RateLimiter
 from app.logs import configure_logging
 from app.metrics import router as metrics_router
-from app.bodylimit import BodyLimitMiddleware
+from app.bodylimit import BodyLimitMiddleware, edge_answers_in_openapi
 from app.middleware import RequestContextMiddleware
 from app.problems import install_problem_handlers, problems_in_openapi
 from app.rules_api.router import router as rules_router
@@ -95,5 +95,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dossier_router)
     app.include_router(evaluation_router)
     build_openapi = app.openapi
-    app.openapi = lambda: problems_in_openapi(build_openapi())
+    app.openapi = lambda: edge_answers_in_openapi(problems_in_openapi(build_openapi()))
     return app
