@@ -14,6 +14,8 @@ import re
 from datetime import datetime, timezone
 
 from fastapi.security.utils import get_authorization_scheme_param
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.routing import Match
@@ -28,6 +30,11 @@ _UPLOAD = re.compile(r"^/v1/cases/[^/]+/evidence/?$")
 # Room for the multipart framing and the text fields around the file itself.
 FORM_OVERHEAD = 256 * 1024
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="stuckfunds"'}
+_UNKNOWN = object()  # the credential could not be looked up (the database is down)
+
+
+class BodyTooLarge(PayloadTooLarge):
+    title = "The request body is too large"
 
 
 class _TooLarge(Exception):
@@ -72,15 +79,21 @@ class BodyLimitMiddleware:
             return
         request = Request(scope)
         secret = _secret(scope)
-        credential = await run_in_threadpool(_lookup, scope, secret) if secret else None
+        try:
+            credential = await run_in_threadpool(_lookup, scope, secret) if secret else None
+        except (DBAPIError, PoolTimeout):
+            # The database is down: the route's own authentication meets the same error and
+            # answers it as the app does (503 with Retry-After); the body stays capped meanwhile.
+            credential = _UNKNOWN
         if credential is None:
             detail = ("The API key or case token is unknown, expired or revoked." if secret else
                       "Send an API key or a case token as `Authorization: Bearer <secret>`.")
             await self._problem(Unauthorized(detail, headers=CHALLENGE), request, scope, receive, send)
             return
-        scope.setdefault("state", {})["credential"] = credential
+        if credential is not _UNKNOWN:
+            scope.setdefault("state", {})["credential"] = credential
         cap = body_cap(scope)
-        too_large = PayloadTooLarge(f"The request body is larger than {cap} bytes.", field="body",
+        too_large = BodyTooLarge(f"The request body is larger than {cap} bytes.", field="body",
                                     limit=cap)
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
