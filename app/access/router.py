@@ -58,7 +58,7 @@ def revoke_token(case_id: uuid.UUID, token_id: uuid.UUID, caller: CurrentCaller,
 
 @router.get("/audit", response_model=AuditPage, responses=problem_responses(401, 403, 404, 422))
 def case_audit(case_id: uuid.UUID, caller: CurrentCaller, session: ReadSession,
-               limit: PageLimit = 100, cursor: Cursor = None) -> AuditPage:
+               limit: PageLimit = 500, cursor: Cursor = None) -> AuditPage:
     """Who did what to this case, oldest first, a page at a time (follow `next_cursor`)."""
     case = _case(session, caller, case_id)
     after = None

@@ -189,8 +189,12 @@ def update_case(case_id: uuid.UUID, body: CaseUpdate, caller: CaseCaller, actor:
 @router.get("/cases/{case_id}/events", response_model=EventPage,
             responses=problem_responses(401, 404, 422))
 def list_events(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession,
-                limit: PageLimit = 100, cursor: Cursor = None) -> EventPage:
-    """The case's timeline, in `seq` order, a page at a time (follow `next_cursor`)."""
+                limit: PageLimit = 1000, cursor: Cursor = None) -> EventPage:
+    """The case's timeline, in `seq` order, a page at a time (follow `next_cursor`).
+
+    The default page holds every event a case may have under the default cap, so a client
+    that reads only `items` still sees the whole timeline.
+    """
     case = _load(session, caller, case_id)
     (after_seq,) = decode_cursor(cursor, "events", 1) if cursor else (0,)
     if not isinstance(after_seq, int):
