@@ -15,8 +15,10 @@ clients_cli = typer.Typer(help="Manage API clients and their keys.", no_args_is_
 rules_cli = typer.Typer(help="Inspect and check the ruleset in rules/.", no_args_is_help=True)
 keys_cli = typer.Typer(help="The secret keys that encrypt what is stored secret.", no_args_is_help=True)
 cli.add_typer(clients_cli, name="clients")
+evidence_cli = typer.Typer(help="Look after the evidence store.", no_args_is_help=True)
 cli.add_typer(rules_cli, name="rules")
 cli.add_typer(keys_cli, name="keys")
+cli.add_typer(evidence_cli, name="evidence")
 
 DatabaseUrl = Annotated[
     str | None,
@@ -223,6 +225,28 @@ def clients_revoke(
         typer.echo("error: no live key matched", err=True)
         raise typer.Exit(1)
     typer.echo(f"revoked {count} key(s) of {found.name}")
+
+
+@evidence_cli.command("sweep")
+def evidence_sweep(
+    grace_hours: Annotated[float | None, typer.Option(
+        min=0, help="Keep files touched this recently (default STUCKFUNDS_EVIDENCE_SWEEP_GRACE_HOURS)")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Remove stored files no evidence record references (left by crashes), after a grace period."""
+    from datetime import timedelta
+
+    from app.evidence.service import sweep_unreferenced
+    from app.evidence.storage import LocalEvidenceStore
+
+    engine, sessions = _client_session(database_url)
+    settings = _settings(database_url)
+    grace = timedelta(hours=settings.evidence_sweep_grace_hours if grace_hours is None else grace_hours)
+    with sessions() as session:
+        removed = sweep_unreferenced(session=session, store=LocalEvidenceStore(settings.evidence_dir),
+                                     older_than=datetime.now(timezone.utc) - grace)
+    engine.dispose()
+    typer.echo(f"removed {len(removed)} unreferenced file(s) from {settings.evidence_dir}")
 
 
 @keys_cli.command("generate")

@@ -19,6 +19,11 @@ def get_warning_lead(request: Request) -> timedelta:
     return timedelta(hours=request.app.state.settings.deadline_warning_hours)
 
 
+def get_max_events(request: Request) -> int:
+    """How many events one case may hold (STUCKFUNDS_CASE_MAX_EVENTS)."""
+    return request.app.state.settings.case_max_events
+
+
 def get_now() -> datetime:
     """The wall clock, read once per request; tests replace it to move time."""
     return datetime.now(timezone.utc)
@@ -45,5 +50,6 @@ async def get_raw_body(request: Request) -> dict:
 CurrentRuleset = Annotated[CompiledRuleset, Depends(get_ruleset)]
 Now = Annotated[datetime, Depends(get_now)]
 WarningLead = Annotated[timedelta, Depends(get_warning_lead)]
+MaxEvents = Annotated[int, Depends(get_max_events)]
 Locale = Annotated[str | None, Depends(get_locale)]
 RawBody = Annotated[dict, Depends(get_raw_body)]

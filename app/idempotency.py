@@ -55,27 +55,69 @@ class Idempotency:
         return response
 
 
-async def _body(request: Request) -> bytes:
-    return await request.body()
+class Fingerprint:
+    """What makes two requests "the same": method, path and body bytes, hashed as they stream in.
+
+    A multipart body's boundary is chosen afresh by most clients on every send, so it is
+    taken out; the parts themselves must still match byte for byte. Fed chunk by chunk, an
+    upload is never held whole just to be compared.
+    """
+
+    def __init__(self, method: str, path: str, content_type: str = "") -> None:
+        self._hash = hashlib.sha256(method.encode() + b" " + path.encode() + b"\n")
+        self._boundary = b""
+        if content_type.startswith("multipart/") and "boundary=" in content_type:
+            boundary = content_type.split("boundary=", 1)[1].split(";", 1)[0].strip().strip('"')
+            self._boundary = boundary.encode("latin-1")
+        self._tail = b""  # bytes that may be the start of a boundary cut by the chunking
+
+    def update(self, chunk: bytes) -> None:
+        if not self._boundary:
+            self._hash.update(chunk)
+            return
+        data = self._tail + chunk
+        rest = data.replace(self._boundary, b"<boundary>")
+        # Hold back what could still grow into a boundary with the next chunk; the replacement
+        # text itself never can, so only the bytes after the last replacement are at stake.
+        last = data.rfind(self._boundary)
+        unmatched = len(data) - (last + len(self._boundary)) if last >= 0 else len(data)
+        keep = min(unmatched, len(self._boundary) - 1)
+        self._hash.update(rest[:len(rest) - keep])
+        self._tail = rest[len(rest) - keep:] if keep else b""
+
+    def hexdigest(self) -> str:
+        final = self._hash.copy()
+        final.update(self._tail)
+        return final.hexdigest()
+
+
+def fingerprint_target(path: str, query: str) -> str:
+    """The path as fingerprinted: the query string changes the answer (`?issue_token=true`)."""
+    return path + (f"?{query}" if query else "")
 
 
 def request_fingerprint(method: str, path: str, body: bytes, content_type: str = "") -> str:
-    """What makes two requests "the same": method, path with its query string, and body bytes.
+    """The Fingerprint of a body already in hand."""
+    fingerprint = Fingerprint(method, path, content_type)
+    fingerprint.update(body)
+    return fingerprint.hexdigest()
 
-    A multipart body's boundary is chosen afresh by most clients on every send, so it is
-    taken out; the parts themselves must still match byte for byte.
-    """
-    if content_type.startswith("multipart/") and "boundary=" in content_type:
-        boundary = content_type.split("boundary=", 1)[1].split(";", 1)[0].strip().strip('"')
-        if boundary:
-            body = body.replace(boundary.encode("latin-1"), b"<boundary>")
-    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
+
+async def _body_fingerprint(request: Request) -> str | None:
+    if not request.headers.get("idempotency-key"):
+        return None  # nothing to compare, so the body is not read again
+    # The body-limit middleware hashed it while it streamed in (uploads are spooled, not kept).
+    streamed = getattr(request.state, "body_fingerprint", None)
+    if streamed is not None:
+        return streamed
+    return request_fingerprint(request.method, fingerprint_target(request.url.path, request.url.query),
+                               await request.body(), request.headers.get("content-type", ""))
 
 
 def idempotency(
     request: Request,
     caller: Annotated[Caller, Depends(any_caller)],
-    body: Annotated[bytes, Depends(_body)],
+    fingerprint: Annotated[str | None, Depends(_body_fingerprint)],
     idempotency_key: Annotated[str | None, Header(
         max_length=255, description="Any unique string (a UUID is best); retries reuse it")] = None,
 ) -> Iterator[Idempotency]:
@@ -84,9 +126,6 @@ def idempotency(
         return
     state = request.app.state
     now = datetime.now(timezone.utc)
-    # The query string changes the answer (`?issue_token=true` adds a case token), so it counts.
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    fingerprint = request_fingerprint(request.method, target, body, request.headers.get("content-type", ""))
     guard = _claim(state.write_sessions, caller.scope, idempotency_key, fingerprint, now,
                    timedelta(hours=state.settings.idempotency_ttl_hours), state.settings)
     try:

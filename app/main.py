@@ -11,6 +11,8 @@ from app.cases.router import router as cases_router
 from app.db.engine import WRITE, make_engine, make_sessionmaker
 from app.db.migrate import upgrade_to_head
 from app.dossier.fonts import pdf_readiness
+from app.dossier.cache import PdfCache
+from app.dossier.render_process import RenderLimits, Renderer
 from app.dossier.router import router as dossier_router
 from app.evaluation import CompiledRuleset, load_ruleset
 from app.evidence.router import router as evidence_router
@@ -20,6 +22,7 @@ from app.access.router import router as access_router
 from app.auth.ratelimit import RateLimiter
 from app.logs import configure_logging
 from app.metrics import router as metrics_router
+from app.bodylimit import BodyLimitMiddleware, edge_answers_in_openapi
 from app.middleware import RequestContextMiddleware
 from app.contract import CONTACT, LICENSE, SERVERS, TAGS, document_routes, finish_document
 from app.problems import install_problem_handlers, problems_in_openapi
@@ -74,8 +77,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.write_sessions = make_sessionmaker(engine.execution_options(**WRITE))
     app.state.ruleset = CompiledRuleset(load_ruleset(settings.rules_dir))
     app.state.rate_limiter = RateLimiter(settings)
+    app.state.dossier_renderer = Renderer(RenderLimits(
+        timeout_seconds=settings.dossier_render_timeout_seconds,
+        memory_bytes=settings.dossier_render_memory_mb * 2**20,
+        concurrency=settings.dossier_render_concurrency))
+    app.state.dossier_cache = PdfCache(max_bytes=settings.dossier_cache_mb * 2**20,
+                                       ttl_seconds=settings.dossier_cache_seconds)
     install_problem_handlers(app)
     # Added last = outermost: CORS headers go on every answer, errors included.
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
                        allow_methods=["GET", "POST", "PATCH", "DELETE"],
@@ -95,5 +105,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_webapp(app)
     document_routes(app)
     build_openapi = app.openapi
-    app.openapi = lambda: finish_document(problems_in_openapi(build_openapi()))
+    app.openapi = lambda: finish_document(edge_answers_in_openapi(problems_in_openapi(build_openapi())))
     return app

@@ -3,7 +3,7 @@
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -19,6 +19,10 @@ class Settings(BaseSettings):
     # Engine pool size per process; SQLite ignores it.
     db_pool_size: int = Field(default=10, ge=1, le=100)
     page_size_max: int = Field(default=100, ge=1, le=1000)
+    # Every body but an evidence upload (which may reach evidence_max_bytes) is JSON this small.
+    # Events one case may hold (409 case-event-limit past it): each append evaluates the whole log.
+    case_max_events: int = Field(default=1000, ge=1, le=100_000)
+    max_json_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)
     log_level: str = "INFO"
 
     # Rate limits ("N/second|minute|hour"), per API key and per case token; shared through
@@ -30,6 +34,10 @@ class Settings(BaseSettings):
     rate_limit_case_token: str = "60/minute"
     # Failed authentications per client address; past it the address gets 429 until the window moves.
     rate_limit_auth_failures: str = "20/minute"
+    # Redis unreachable: "allow" lets requests through unthrottled (a warning is logged),
+    # "refuse" answers 503 with Retry-After. /readyz reports Redis in both cases.
+    rate_limit_redis_down: Literal["allow", "refuse"] = "allow"
+    redis_timeout_seconds: float = Field(default=0.5, gt=0, le=10)
     # Browsers may call the API from these origins only (exact matches; empty: none).
     cors_origins: list[str] = Field(default_factory=list)
     # Idempotency-Key records are kept at least this long (published in the README).
@@ -41,6 +49,11 @@ class Settings(BaseSettings):
     # sniffed from the content and must be one of `evidence_media_types`.
     evidence_dir: Path = Path("evidence")
     evidence_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1, le=1024 * 1024 * 1024)
+    # Bytes of evidence recorded per case and per client (409 quota-exceeded past them).
+    evidence_case_quota_bytes: int = Field(default=500 * 1024 * 1024, ge=1)
+    evidence_client_quota_bytes: int = Field(default=50 * 1024 * 1024 * 1024, ge=1)
+    # `stuckfunds evidence sweep` removes unreferenced files last touched longer ago than this.
+    evidence_sweep_grace_hours: float = Field(default=24, ge=0)
     evidence_media_types: tuple[str, ...] = (
         "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf",
         "audio/mpeg", "audio/mp4", "audio/wav", "audio/ogg", "audio/amr", "video/mp4",
@@ -55,6 +68,18 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     secret_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     secret_key_file: Path = Path("stuckfunds.key")
+
+    # Dossiers: one holds at most this many events (the latest) and note characters each, and says
+    # so when it is cut. PDFs are rendered in a child process with these limits (503 past them)
+    # and kept per process, per version of the case, for at most `dossier_cache_seconds`.
+    dossier_max_events: int = Field(default=300, ge=1, le=10_000)
+    dossier_max_note_chars: int = Field(default=1000, ge=20, le=2000)
+    dossier_max_total_note_chars: int = Field(default=50_000, ge=20, le=1_000_000)
+    dossier_render_timeout_seconds: float = Field(default=60, gt=0, le=600)
+    dossier_render_memory_mb: int = Field(default=1024, ge=256, le=16384)
+    dossier_render_concurrency: int = Field(default=2, ge=1, le=32)
+    dossier_cache_mb: int = Field(default=64, ge=0, le=4096)
+    dossier_cache_seconds: float = Field(default=3600, ge=0)
 
     # The sweeper and webhook deliveries. `embedded_worker` runs them inside `serve`;
     # None means "on SQLite only" (PostgreSQL deployments run `stuckfunds worker`).

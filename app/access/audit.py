@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from app.db.models import AuditEntry
@@ -33,6 +33,12 @@ def record(session: Session, *, actor: Actor, case_id: uuid.UUID | None, action:
                            detail=detail, created_at=now + timedelta(microseconds=order)))
 
 
-def list_for_case(session: Session, *, case_id: uuid.UUID, limit: int = 500) -> list[AuditEntry]:
-    return list(session.scalars(select(AuditEntry).where(AuditEntry.case_id == case_id)
-                                .order_by(AuditEntry.created_at, AuditEntry.id).limit(limit)))
+def list_for_case(session: Session, *, case_id: uuid.UUID, limit: int,
+                  after: tuple[datetime, uuid.UUID] | None = None) -> list[AuditEntry]:
+    """Oldest first, keyset-paginated on (created_at, id)."""
+    query = select(AuditEntry).where(AuditEntry.case_id == case_id)
+    if after:
+        created_at, entry_id = after
+        query = query.where(or_(AuditEntry.created_at > created_at,
+                                and_(AuditEntry.created_at == created_at, AuditEntry.id > entry_id)))
+    return list(session.scalars(query.order_by(AuditEntry.created_at, AuditEntry.id).limit(limit)))

@@ -1,7 +1,7 @@
 """Access, HTTP edge: case tokens for end users, and a case's audit trail."""
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request, Response
 
@@ -13,7 +13,8 @@ from app.db.session import ReadSession, WriteSession
 from app.deps import Now
 from app.idempotency import IdempotencyGuard
 from app.contract import problems
-from app.problems import NotFound
+from app.pagination import Cursor, PageLimit, decode_cursor, encode_cursor
+from app.problems import InvalidRequest, NotFound
 
 router = APIRouter(prefix="/v1/cases/{case_id}", tags=["access"])
 
@@ -56,8 +57,21 @@ def revoke_token(case_id: uuid.UUID, token_id: uuid.UUID, caller: CurrentCaller,
     return Response(status_code=204)
 
 
-@router.get("/audit", response_model=AuditPage, responses=problems(404))
-def case_audit(case_id: uuid.UUID, caller: CurrentCaller, session: ReadSession) -> AuditPage:
-    """Who did what to this case, oldest first."""
+@router.get("/audit", response_model=AuditPage, responses=problems(404, 422))
+def case_audit(case_id: uuid.UUID, caller: CurrentCaller, session: ReadSession,
+               limit: PageLimit = 500, cursor: Cursor = None) -> AuditPage:
+    """Who did what to this case, oldest first, a page at a time (follow `next_cursor`)."""
     case = _case(session, caller, case_id)
-    return AuditPage(items=[AuditRead.model_validate(e) for e in audit.list_for_case(session, case_id=case.id)])
+    after = None
+    if cursor:
+        created_at, entry_id = decode_cursor(cursor, "audit", 2)
+        try:
+            after = (datetime.fromisoformat(created_at), uuid.UUID(entry_id))
+        except (TypeError, ValueError) as exc:
+            raise InvalidRequest("The cursor is not one this API issued for this list.",
+                                 field="cursor") from exc
+    entries = audit.list_for_case(session, case_id=case.id, limit=limit + 1, after=after)
+    page = entries[:limit]
+    last = page[-1] if len(entries) > limit else None
+    return AuditPage(items=[AuditRead.model_validate(e) for e in page],
+                     next_cursor=encode_cursor("audit", last.created_at.isoformat(), str(last.id)) if last else None)

@@ -41,3 +41,4 @@ class AuditRead(ReadSchema):
 
 class AuditPage(BaseModel):
     items: list[AuditRead]
+    next_cursor: str | None = Field(default=None, description="Pass as `cursor` for the next page; null on the last")

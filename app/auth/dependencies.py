@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.access.audit import Actor
+from app.auth.ratelimit import client_address, refuse_if_failing_too_often
 from app.auth.service import Credential, resolve
 from app.problems import Forbidden, TooManyRequests, Unauthorized
 
@@ -46,19 +47,16 @@ def any_caller(
         raise Unauthorized("Send an API key or a case token as `Authorization: Bearer <secret>`.",
                            headers=challenge)
     limiter = request.app.state.rate_limiter
-    # Guessing keys or tokens costs a lookup each: an address that failed too often is turned
-    # away before the next one. Behind a proxy this is the proxy's address unless uvicorn is
-    # told to trust its X-Forwarded-For (--forwarded-allow-ips).
-    address = request.client.host if request.client else "unknown"
-    wait = limiter.spent("auth_failure", address)
-    if wait is not None:
-        raise TooManyRequests(f"Too many failed authentications from this address; retry in {wait} s.",
-                              headers={"Retry-After": str(wait)})
-    # A short-lived session of its own: the lookup never holds the request's write lock, and
-    # a revoked key fails on the very next request (nothing is cached).
-    with request.app.state.sessions() as session:
-        credential: Credential | None = resolve(session=session, secret=credentials.credentials,
-                                                now=datetime.now(timezone.utc))
+    address = client_address(request.scope)
+    # Requests with a body were authenticated before it was read (app.bodylimit); the others here.
+    credential: Credential | None = getattr(request.state, "credential", None)
+    if credential is None:
+        refuse_if_failing_too_often(limiter, address)
+        # A short-lived session of its own: the lookup never holds the request's write lock, and
+        # a revoked key fails on the very next request (nothing is cached).
+        with request.app.state.sessions() as session:
+            credential = resolve(session=session, secret=credentials.credentials,
+                                 now=datetime.now(timezone.utc))
     if credential is None:
         limiter.hit("auth_failure", address)
         raise Unauthorized("The API key or case token is unknown, expired or revoked.",

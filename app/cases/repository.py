@@ -24,6 +24,11 @@ def list_events(session: Session, *, case_id: uuid.UUID) -> Sequence[CaseEvent]:
                            .order_by(CaseEvent.seq)).all()
 
 
+def page_events(session: Session, *, case_id: uuid.UUID, after_seq: int, limit: int) -> Sequence[CaseEvent]:
+    return session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.seq > after_seq)
+                           .order_by(CaseEvent.seq).limit(limit)).all()
+
+
 def list_cases(session: Session, *, client_id: uuid.UUID, limit: int,
                after: tuple[datetime, uuid.UUID] | None, status: str | None,
                risk_level: str | None) -> Sequence[Case]:

@@ -19,12 +19,13 @@ from app.cases.schemas import (
 )
 from app.db.models import Case
 from app.db.session import ReadSession, WriteSession
-from app.deps import CurrentRuleset, Locale, Now, RawBody, WarningLead
+from app.deps import CurrentRuleset, Locale, MaxEvents, Now, RawBody, WarningLead
 from app.evaluation.catalogue import DEFAULT_LOCALE
 from app.evaluation.model import RISK_LEVELS, STATUSES
 from app.idempotency import IdempotencyGuard
 from app.contract import answers, problems
-from app.problems import Forbidden, NotFound
+from app.pagination import Cursor, PageLimit, decode_cursor, encode_cursor
+from app.problems import Forbidden, InvalidRequest, NotFound
 from app.schemas import OffsetDatetime
 
 router = APIRouter(prefix="/v1", tags=["cases"])
@@ -158,7 +159,7 @@ def get_case(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession,
 def append_event(case_id: uuid.UUID, body: CaseEventCreate, raw: RawBody, caller: CaseCaller,
                  actor: ActingAs, idem: IdempotencyGuard, session: WriteSession,
                  ruleset: CurrentRuleset, now: Now, locale: Locale, lead: WarningLead,
-                 if_match: IfMatch = None) -> Response:
+                 max_events: MaxEvents, if_match: IfMatch = None) -> Response:
     """Append an event to the case's log; answers with the stored event and the new evaluation.
 
     A resent `event_id` answers 200 with the stored event instead of storing it twice.
@@ -169,7 +170,8 @@ def append_event(case_id: uuid.UUID, body: CaseEventCreate, raw: RawBody, caller
         raise NotFound("No such case.")
     result = service.append_event(
         session=session, client_id=caller.client_id, case_id=case_id, event_in=body, raw=raw,
-        ruleset=ruleset, now=now, warning_lead=lead, actor=actor, if_match=if_match)
+        ruleset=ruleset, now=now, warning_lead=lead, actor=actor, if_match=if_match,
+        max_events=max_events)
     case, event, evaluation = result
     appended = EventAppended(
         event=EventRead.model_validate(event),
@@ -204,12 +206,22 @@ def update_case(case_id: uuid.UUID, body: CaseUpdate, caller: CaseCaller, actor:
                     headers={"ETag": _etag(case)}, status_code=200)
 
 
-@router.get("/cases/{case_id}/events", response_model=EventPage, responses=problems(404))
-def list_events(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession) -> EventPage:
-    """The case's timeline, in `seq` order."""
+@router.get("/cases/{case_id}/events", response_model=EventPage, responses=problems(404, 422))
+def list_events(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession,
+                limit: PageLimit = 1000, cursor: Cursor = None) -> EventPage:
+    """The case's timeline, in `seq` order, a page at a time (follow `next_cursor`).
+
+    The default page holds every event a case may have under the default cap, so a client
+    that reads only `items` still sees the whole timeline.
+    """
     case = _load(session, caller, case_id)
-    return EventPage(items=[EventRead.model_validate(e)
-                            for e in repository.list_events(session, case_id=case.id)])
+    (after_seq,) = decode_cursor(cursor, "events", 1) if cursor else (0,)
+    if not isinstance(after_seq, int):
+        raise InvalidRequest("The cursor is not one this API issued for this list.", field="cursor")
+    events = repository.page_events(session, case_id=case.id, after_seq=after_seq, limit=limit + 1)
+    page = events[:limit]
+    return EventPage(items=[EventRead.model_validate(e) for e in page],
+                     next_cursor=encode_cursor("events", page[-1].seq) if len(events) > limit else None)
 
 
 @router.get("/cases/{case_id}/events/{seq}", response_model=EventRead, responses=problems(404))

@@ -141,6 +141,7 @@ class EventAppended(BaseModel):
 
 class EventPage(BaseModel):
     items: list[EventRead]
+    next_cursor: str | None = Field(default=None, description="Pass as `cursor` for the next page; null on the last")
 
 
 class WhatIf(Schema):

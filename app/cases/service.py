@@ -26,7 +26,9 @@ from app.evaluation import CaseInput, CompiledRuleset, Evaluation, EventInput
 from app.evaluation import evaluate as _evaluate
 from app.access import audit
 from app.access.audit import Actor
-from app.problems import Conflict, InvalidRequest, NotFound, PreconditionFailed, PreconditionRequired
+from app.problems import (
+    Conflict, InvalidRequest, NotFound, PreconditionFailed, PreconditionRequired, ProblemError,
+)
 from app.metrics import count_event, timed_evaluation
 from app.schemas import OffsetDatetime
 
@@ -130,6 +132,10 @@ class Appended:
         return iter((self.case, self.event, self.evaluation))
 
 
+class CaseFull(ProblemError):
+    status, code, title = 409, "case-event-limit", "The case has as many events as it may hold"
+
+
 def etag_of(case: Case) -> str:
     return f'"{case.id.hex}.{case.version}"'
 
@@ -137,7 +143,8 @@ def etag_of(case: Case) -> str:
 def append_event(*, session: Session, client_id: uuid.UUID, case_id: uuid.UUID,
                  event_in: CaseEventCreate, raw: dict[str, Any], ruleset: CompiledRuleset,
                  now: datetime, warning_lead: timedelta = DEFAULT_WARNING_LEAD,
-                 actor: Actor | None = None, if_match: str | None = None) -> Appended:
+                 actor: Actor | None = None, if_match: str | None = None,
+                 max_events: int | None = None) -> Appended:
     """Append one event under the case's lock, then re-evaluate and store the projection."""
     case = repository.get_case(session, client_id=client_id, case_id=case_id, lock=True)
     if case is None:
@@ -149,6 +156,10 @@ def append_event(*, session: Session, client_id: uuid.UUID, case_id: uuid.UUID,
     if if_match is not None and if_match.strip() not in ("*", etag_of(case)):
         raise PreconditionFailed("The case changed since you read it; read it again.",
                                  etag=etag_of(case))
+    if max_events is not None and case.last_seq >= max_events:
+        # Every append re-evaluates the whole log: an unbounded log makes every request dearer.
+        raise CaseFull(f"This case already has {case.last_seq} events, the most one case may hold; "
+                       "open a new case to go on.", limit=max_events)
     event = CaseEvent(
         case_id=case.id, seq=case.last_seq + 1, type=event_in.type,
         occurred_at=_utc(event_in.occurred_at), recorded_at=now,

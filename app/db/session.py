@@ -1,10 +1,27 @@
 """Persistence: the request's session; it commits once, after the service has done its work."""
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+
+log = logging.getLogger("stuckfunds.db")
+_ON_ROLLBACK = "on_rollback"
+
+
+def on_rollback(session: Session, undo: Callable[[Session], None]) -> None:
+    """Run `undo` if this request's transaction rolls back (a file written for a row never kept)."""
+    session.info.setdefault(_ON_ROLLBACK, []).append(undo)
+
+
+def _undo_after_rollback(session: Session) -> None:
+    for undo in session.info.pop(_ON_ROLLBACK, []):
+        try:
+            undo(session)
+        except Exception:  # the sweep (stuckfunds evidence sweep) removes what is left behind
+            log.exception("undo after rollback failed")
 
 
 def _session(request: Request, *, write: bool) -> Iterator[Session]:
@@ -13,8 +30,10 @@ def _session(request: Request, *, write: bool) -> Iterator[Session]:
     try:
         yield session
         session.commit()
+        session.info.pop(_ON_ROLLBACK, None)
     except BaseException:
         session.rollback()
+        _undo_after_rollback(session)
         raise
     finally:
         session.close()

@@ -148,3 +148,5 @@ class Dossier(_Part):
     account_hints: list[str] = Field(description="What the records say about the accounts involved")
     notes: list[str] = Field(description="Notes for the reader (police track: what to bring)")
     declaration: str
+    limits_note: str | None = Field(default=None, description=(
+        "Set when the case is larger than one dossier holds: what was left out or shortened"))

@@ -141,6 +141,8 @@ def to_markdown(d: Dossier) -> str:
         (body.h("amount"), d.amount_text), (body.h("generated_at"), d.generated),
         (body.h("times"), body.h("times_value"))])
     lines += [md(d.summary), ""]
+    if d.limits_note:
+        lines += [f"*{md(d.limits_note)}*", ""]
     if d.kind == "police_report":
         lines += [f"**{md(d.request)}**", ""]
     for key, title in sections(d):

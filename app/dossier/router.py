@@ -1,14 +1,17 @@
 """Dossier, HTTP edge: the case written up as PDF (default), Markdown or JSON, zh-CN or en."""
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Literal
 
+import anyio.from_thread
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from app.auth.dependencies import CaseCaller
 from app.cases.router import _load as load_case
 from app.db.session import ReadSession
 from app.deps import CurrentRuleset, Locale, Now
+from app.db.models import Case
 from app.dossier import render_markdown, render_pdf, service
 from app.dossier.model import Dossier
 from app.evaluation.catalogue import DEFAULT_LOCALE
@@ -39,6 +42,16 @@ _PDF_UNAVAILABLE = {503: {**problems(503)[503], "description": (
     "Or the database is not reachable: retry after `Retry-After` seconds")}}
 
 
+def _cache_key(case: Case, ruleset: CurrentRuleset, language: str) -> tuple:
+    # Everything the document is made of that can change without the clock: a new event or
+    # edit (version), a sweep's new evaluation (evaluated_at), new rules, the language.
+    return (case.id, case.version, case.evaluated_at, ruleset.ruleset.hash, language)
+
+
+def _seconds_until(moment: datetime | None, now: datetime) -> float | None:
+    return None if moment is None else (moment - now).total_seconds()
+
+
 @router.get(
     "/cases/{case_id}/dossier", response_class=Response,
     responses={**answers(200, "The dossier: PDF by default; Markdown or JSON with `format` or Accept",
@@ -56,18 +69,29 @@ def get_dossier(
 ) -> Response:
     """The case written up for the regulator, 12378 or an association (a police summary on the fraud track)."""
     case = load_case(session, caller, case_id)
+    settings = request.app.state.settings
     # Chinese unless English is asked for: the readers are Chinese offices, whatever the app's locale.
     language = lang or locale or DEFAULT_LOCALE
-    dossier = service.dossier_for_case(
-        session=session, store=LocalEvidenceStore(request.app.state.settings.evidence_dir),
-        case=case, ruleset=ruleset, now=now, locale=language)
     chosen = format or _format_from_accept(accept)
-    if chosen == "json":
-        body = dossier.model_dump_json().encode()
-    elif chosen == "markdown":
-        body = render_markdown.to_markdown(dossier).encode("utf-8")
-    else:
-        body = render_pdf.to_pdf(dossier)
+    cache = request.app.state.dossier_cache
+    key = _cache_key(case, ruleset, language)
+    body = cache.get(key) if chosen == "pdf" else None
+    if body is None:
+        dossier = service.dossier_for_case(
+            session=session, store=LocalEvidenceStore(settings.evidence_dir), case=case,
+            ruleset=ruleset, now=now, locale=language, max_events=settings.dossier_max_events,
+            max_note_chars=settings.dossier_max_note_chars,
+            max_total_note_chars=settings.dossier_max_total_note_chars)
+        if chosen == "json":
+            body = dossier.model_dump_json().encode()
+        elif chosen == "markdown":
+            body = render_markdown.to_markdown(dossier).encode("utf-8")
+        else:
+            # In a child process with a time and memory limit; stopped if the client goes away.
+            body = request.app.state.dossier_renderer.render(
+                render_pdf.to_html(dossier),
+                client_gone=lambda: anyio.from_thread.run(request.is_disconnected))
+            cache.put(key, body, valid_for=_seconds_until(case.next_transition_at, now))
     extension = {"pdf": "pdf", "markdown": "md", "json": "json"}[chosen]
     return Response(body, media_type=_MEDIA[chosen], headers={
         "Content-Language": language,

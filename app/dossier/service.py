@@ -1,13 +1,23 @@
-"""Dossier, use case: gather a case's record and write it up (reads only; nothing is stored)."""
+"""Dossier, use case: gather a case's record and write it up (reads only; nothing is stored).
 
+One dossier holds at most `max_events` events (the most recent), at most `max_note_chars`
+characters of each note and `max_total_note_chars` of notes in all (the newest notes first), so
+its cost is bounded whatever the case holds: a PDF's cost grows with its lines of text (about 0.3 s
+per 1,000 Chinese characters of notes, docs/dossier-rendering.md). The document says so when
+anything was left out or shortened. The evaluation is computed from every event regardless.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.cases import repository as cases_repository
 from app.cases import service as cases_service
 from app.cases.present import present_evaluation
-from app.db.models import Case
+from app.db.models import Case, CaseEvent
 from app.dossier.build import CaseFacts, build_dossier
 from app.dossier.model import Dossier
 from app.evaluation import CompiledRuleset
@@ -15,20 +25,71 @@ from app.evidence import integrity
 from app.evidence import repository as evidence_repository
 from app.evidence.storage import LocalEvidenceStore
 
+ELLIPSIS = "…"
+_LEFT_OUT = {
+    "zh-CN": "本案共有 {total} 条记录，本材料只列出最近的 {shown} 条；完整记录另行保存，可按需提供。",
+    "en": "The case holds {total} records; this dossier lists the latest {shown}. The full record "
+          "is kept and can be provided on request.",
+}
+_SHORTENED = {
+    "zh-CN": "每条备注最多列出 {chars} 字，全部备注合计最多 {total} 字，超出部分已截短（以“…”标出）"
+             "或从最早的记录起略去。",
+    "en": "Each note is shown up to {chars} characters and all notes together up to {total}; "
+          "longer notes are shortened (marked “…”), and the oldest left out past that.",
+}
+
+
+@dataclass(frozen=True)
+class _Event:
+    """An event as the dossier reads it, its note possibly shortened."""
+
+    seq: int
+    type: str
+    occurred_at: datetime
+    data: Mapping[str, Any]
+    note: str | None
+
+
+def bounded_events(events: Sequence[CaseEvent], *, max_events: int, max_note_chars: int,
+                   max_total_note_chars: int) -> tuple[list[_Event], bool]:
+    """The latest `max_events` events, their notes within both limits; (events, any note cut)."""
+    shortened, budget = False, max_total_note_chars
+    out = []
+    for e in reversed(events[-max_events:]):  # newest first: they get the budget first
+        note = e.note
+        if note is not None:
+            room = min(max_note_chars, budget)
+            if len(note) > room:
+                note, shortened = (note[:room - 1] + ELLIPSIS) if room > 1 else None, True
+            budget -= len(note or "")
+        out.append(_Event(seq=e.seq, type=e.type, occurred_at=e.occurred_at, data=e.data, note=note))
+    return out[::-1], shortened
+
 
 def dossier_for_case(*, session: Session, store: LocalEvidenceStore, case: Case,
-                     ruleset: CompiledRuleset, now: datetime, locale: str) -> Dossier:
+                     ruleset: CompiledRuleset, now: datetime, locale: str,
+                     max_events: int = 300, max_note_chars: int = 1000,
+                     max_total_note_chars: int = 50_000) -> Dossier:
     """The case's dossier now, with the integrity check run afresh so its verdict is current."""
     evaluation = cases_service.current_evaluation(session=session, case=case, ruleset=ruleset, now=now)
-    return build_dossier(
+    every_event = cases_repository.list_events(session, case_id=case.id)
+    events, shortened = bounded_events(every_event, max_events=max_events, max_note_chars=max_note_chars,
+                                       max_total_note_chars=max_total_note_chars)
+    dossier = build_dossier(
         case=CaseFacts(
             id=case.id, external_ref=case.external_ref, platform_name=case.platform_name,
             platform_kind=case.platform_kind, platform_licensed=case.platform_licensed,
             app_source=case.app_source, province=case.province, amount=case.amount,
             currency=case.currency, withdrawal_requested_at=case.withdrawal_requested_at),
-        events=cases_repository.list_events(session, case_id=case.id),
+        events=events,
         files=evidence_repository.list_evidence(session, case_id=case.id),
         report=integrity.verify_case(session=session, store=store, case=case, now=now),
         evaluation=present_evaluation(evaluation, ruleset.ruleset, locale),
         catalogue=ruleset.ruleset.catalogue, locale=locale, now=now,
     )
+    notes = []
+    if len(events) < len(every_event):
+        notes.append(_LEFT_OUT[locale].format(total=len(every_event), shown=len(events)))
+    if shortened:
+        notes.append(_SHORTENED[locale].format(chars=max_note_chars, total=max_total_note_chars))
+    return dossier.model_copy(update={"limits_note": " ".join(notes)}) if notes else dossier

@@ -2,12 +2,10 @@
 
 import base64
 import uuid
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request, Response
-from fastapi.routing import APIRoute
 
 from app.auth.dependencies import ActingAs, CaseCaller, CurrentCaller
 from app.idempotency import IdempotencyGuard
@@ -19,55 +17,13 @@ from app.evidence import integrity, repository, service
 from app.contract import answers, binary, problems
 from app.evidence.schemas import EvidencePage, EvidenceRead, EvidenceUpload, IntegrityReport
 from app.evidence.storage import LocalEvidenceStore
-from app.problems import NotFound, PayloadTooLarge
+from app.problems import NotFound
 from app.settings import Settings
 
 # Uploads, listings and downloads are open to the end user's case token as well (CaseCaller):
 # every route goes through cases.router._load, which checks caller.may_see(case_id). The
 # integrity report stays with the partner.
 router = APIRouter(prefix="/v1", tags=["evidence"])
-# Room for the multipart framing and the text fields around the file itself.
-_FORM_OVERHEAD = 256 * 1024
-
-
-class UploadLimitRoute(APIRoute):
-    """Refuse a body larger than the evidence limit before the multipart parser spools it.
-
-    The limit is read from the settings at request time, and the body is buffered up to it, so a
-    client that sends no Content-Length (or a false one) cannot fill the disk either.
-    """
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def limited(request: Request) -> Response:
-            limit = request.app.state.settings.evidence_max_bytes + _FORM_OVERHEAD
-            too_large = PayloadTooLarge(f"The upload is larger than {limit} bytes.", field="file")
-            declared = request.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > limit:
-                raise too_large
-            body = bytearray()
-            async for chunk in request.stream():
-                body += chunk
-                if len(body) > limit:
-                    raise too_large
-            replayed = False
-
-            async def replay() -> dict[str, Any]:
-                nonlocal replayed
-                if replayed:
-                    return await request.receive()
-                replayed = True
-                return {"type": "http.request", "body": bytes(body), "more_body": False}
-
-            buffered = Request(request.scope, replay)
-            # Already read: the form parser and the Idempotency-Key fingerprint both use it.
-            buffered._body = bytes(body)
-            return await handler(buffered)
-
-        return limited
-
-
 def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
@@ -82,16 +38,14 @@ def _json(model: EvidenceRead, status: int, case_id: uuid.UUID) -> Response:
                     headers={"Location": f"/v1/cases/{case_id}/evidence/{model.id}"})
 
 
-# No prefix or tag of its own: it is included into `router`, which adds both.
-upload_router = APIRouter(route_class=UploadLimitRoute)
-
-
-@upload_router.post(
+# The body was authenticated before it was read and is capped as it streams (app.bodylimit);
+# the multipart parser spools the file to disk, and the store copies it from there.
+@router.post(
     "/cases/{case_id}/evidence", status_code=201, response_model=EvidenceRead,
     responses={**answers(201, "Saved, and recorded as an `evidence_saved` event", headers=("Location",)),
                **answers(200, "The same bytes were already saved for this case: the stored record",
                          model=EvidenceRead, headers=("Location",)),
-               **problems(404, 413, 415)})
+               **problems(404, 409, 413, 415)})
 def upload_evidence(
     case_id: uuid.UUID, caller: CaseCaller, actor: ActingAs, idem: IdempotencyGuard,
     session: WriteSession, ruleset: CurrentRuleset, now: Now, lead: WarningLead, request: Request,
@@ -107,7 +61,9 @@ def upload_evidence(
         original_name=form.file.filename, kind=form.kind, captured_at=form.captured_at,
         description=form.description,
         max_bytes=settings.evidence_max_bytes, media_types=settings.evidence_media_types,
-        ruleset=ruleset, now=now, warning_lead=lead, actor=actor)
+        ruleset=ruleset, now=now, warning_lead=lead, actor=actor,
+        case_quota=settings.evidence_case_quota_bytes, client_quota=settings.evidence_client_quota_bytes,
+        max_events=settings.case_max_events)
     return idem.complete(session, _json(EvidenceRead.model_validate(evidence), 201 if created else 200,
                                         case_id))
 
@@ -170,6 +126,3 @@ def verify_case(case_id: uuid.UUID, caller: CurrentCaller, session: ReadSession,
     case = load_case(session, caller, case_id)
     return integrity.verify_case(session=session, store=_store(request), case=case, now=now)
 
-
-# One router for app.main to include; the upload keeps its own route class.
-router.include_router(upload_router)

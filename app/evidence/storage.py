@@ -8,7 +8,10 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 import unicodedata
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -31,6 +34,15 @@ class Staged:
     sha256: str
     size: int
     head: bytes
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What keep() did: placed the bytes itself (and left which inode, at which time), or found them."""
+
+    sha256: str
+    created: bool
+    stamp: tuple[int, int] = (0, 0)  # (st_ino, st_mtime_ns) right after it was placed
 
 
 class LocalEvidenceStore:
@@ -69,17 +81,75 @@ class LocalEvidenceStore:
             raise
         return Staged(path=Path(name), sha256=digest.hexdigest(), size=size, head=bytes(head))
 
-    def keep(self, staged: Staged) -> Path:
+    def keep(self, staged: Staged) -> Kept:
         """Move a staged file to its address; when the bytes are already there, drop the copy."""
         target = self.path_for(staged.sha256)
-        if target.exists() and self.digest_of(staged.sha256) == staged.sha256:
+        if self._rely_on(target) and self.digest_of(staged.sha256) == staged.sha256:
             staged.path.unlink(missing_ok=True)
-            return target
+            return Kept(staged.sha256, created=False)
         # A missing or damaged copy is replaced: the new bytes are known to have this hash.
         target.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(staged.path, 0o444)
         os.replace(staged.path, target)
-        return target
+        placed = target.stat()
+        return Kept(staged.sha256, created=True, stamp=(placed.st_ino, placed.st_mtime_ns))
+
+    @staticmethod
+    def _rely_on(target: Path) -> bool:
+        """Tell forget() that another upload now counts on this file: its mtime moves forward."""
+        try:
+            found = target.stat()
+            os.utime(target, ns=(found.st_atime_ns, max(time.time_ns(), found.st_mtime_ns + 1)))
+            return True
+        except FileNotFoundError:
+            return False
+
+    def forget(self, kept: Kept) -> bool:
+        """Remove a file kept for a transaction that rolled back, unless another upload relies on it.
+
+        The file is first moved aside (atomically), so an upload arriving meanwhile finds no file and
+        places its own copy. If its inode or mtime changed since keep(), another upload placed or
+        relied on it before that, and it is put back.
+        """
+        if not kept.created:
+            return False
+        target = self.path_for(kept.sha256)
+        aside = self.root / "tmp" / f"forget-{uuid.uuid4().hex}"
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.rename(target, aside)
+        except FileNotFoundError:
+            return False
+        found = aside.stat()
+        try:
+            if (found.st_ino, found.st_mtime_ns) != kept.stamp:
+                try:
+                    os.link(aside, target)
+                except FileExistsError:
+                    pass  # yet another upload placed the same bytes again
+                return False
+            return True
+        finally:
+            aside.unlink(missing_ok=True)
+
+    def stored(self) -> Iterator[tuple[str, float]]:
+        """(sha256, mtime) of every stored file."""
+        for path in (self.root / "sha256").glob("*/*/*"):
+            if _DIGEST.fullmatch(path.name):
+                try:
+                    yield path.name, path.stat().st_mtime
+                except FileNotFoundError:
+                    continue
+
+    def remove(self, sha256: str) -> None:
+        self.path_for(sha256).unlink(missing_ok=True)
+
+    def leftovers(self, older_than: float) -> list[Path]:
+        """Temporary files (interrupted uploads) last written before `older_than` (epoch seconds)."""
+        folder = self.root / "tmp"
+        if not folder.is_dir():
+            return []
+        return [p for p in folder.iterdir() if p.is_file() and p.stat().st_mtime < older_than]
 
     def discard(self, staged: Staged) -> None:
         staged.path.unlink(missing_ok=True)

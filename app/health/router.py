@@ -29,9 +29,11 @@ class PdfStatus(BaseModel):
 
 class Readiness(BaseModel):
     status: Literal["ready", "degraded"] = Field(
-        description="`degraded`: the API serves, but PDF dossiers answer 503 until `pdf` is fixed")
+        description="`degraded`: the API serves, but PDF dossiers answer 503 until `pdf` is fixed, "
+                    "or Redis is down and requests go through unthrottled")
     database: str
     migrations: str
+    redis: str = Field(description="up, down, or not_configured (rate limits counted per process)")
     ruleset_version: str
     ruleset_hash: str
     pdf: PdfStatus
@@ -45,7 +47,8 @@ def healthz() -> Health:
 
 @router.get("/readyz", response_model=Readiness, responses=problems(503))
 def readyz(request: Request) -> Readiness:
-    """The database answers, its schema is current and the rules are loaded; says if PDFs can be drawn."""
+    """The database answers, its schema is current, the rules are loaded; how Redis is, and
+    whether PDFs can be drawn."""
     engine = request.app.state.engine
     try:
         with engine.connect() as connection:
@@ -57,10 +60,18 @@ def readyz(request: Request) -> Readiness:
     if not at_head:
         raise ServiceUnavailable("The database schema is not current: run `stuckfunds migrate`.",
                                  database="up", migrations="behind", headers=_RETRY)
+    limiter = request.app.state.rate_limiter
+    reachable = limiter.reachable()
+    redis = "not_configured" if reachable is None else "up" if reachable else "down"
+    if redis == "down" and limiter.refuse_when_down:
+        raise ServiceUnavailable("Redis is not reachable, and requests are refused until it is.",
+                                 database="up", migrations="current", redis="down",
+                                 headers={"Retry-After": "5"})
     ruleset = request.app.state.ruleset.ruleset
     # A missing font costs the PDF route only, so the server stays in service (200) and says so.
     pdf = pdf_readiness()
-    return Readiness(status="ready" if pdf.available else "degraded", database="up",
-                     migrations="current", ruleset_version=ruleset.version, ruleset_hash=ruleset.hash,
+    return Readiness(status="ready" if pdf.available and redis != "down" else "degraded",
+                     database="up", migrations="current", redis=redis,
+                     ruleset_version=ruleset.version, ruleset_hash=ruleset.hash,
                      pdf=PdfStatus(available=pdf.available, missing_packages=list(pdf.missing_packages),
                                    detail=pdf.detail))
