@@ -82,10 +82,20 @@ class PdfUnavailable(ServiceUnavailable):
     title = "PDF dossiers are not available on this server"
 
 
-def to_pdf(dossier: Dossier) -> bytes:
-    """The dossier as PDF; PdfUnavailable (503) rather than a PDF of empty boxes."""
+def ensure_available() -> None:
+    """PdfUnavailable (503) when this server cannot embed the dossier's font: no PDF of empty boxes."""
     readiness = pdf_readiness()
     if not readiness.available:
         raise PdfUnavailable(f"{readiness.detail} Ask for format=markdown or format=json meanwhile.",
                              missing_packages=list(readiness.missing_packages))
-    return render(to_html(dossier)).write_pdf()
+
+
+def pdf_bytes(html: str) -> bytes:
+    """The laid-out HTML as PDF bytes (run in the render child, see render_process)."""
+    return render(html).write_pdf()
+
+
+def to_pdf(dossier: Dossier) -> bytes:
+    """The dossier as PDF, in this process (scripts and tests; the route renders in a child)."""
+    ensure_available()
+    return pdf_bytes(to_html(dossier))

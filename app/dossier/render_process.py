@@ -49,10 +49,10 @@ def _render_child(html: str, conn, memory_bytes: int, cpu_seconds: int) -> None:
     _die_with_parent()
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
-    from app.dossier.render_pdf import _pdf_bytes
+    from app.dossier.render_pdf import pdf_bytes
 
     try:
-        conn.send(("pdf", _pdf_bytes(html)))
+        conn.send(("pdf", pdf_bytes(html)))
     except MemoryError:
         conn.send(("error", "memory", "the memory limit was reached"))
     except ServiceUnavailable as exc:  # WeasyPrint or Pango missing

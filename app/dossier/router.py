@@ -87,6 +87,7 @@ def get_dossier(
         elif chosen == "markdown":
             body = render_markdown.to_markdown(dossier).encode("utf-8")
         else:
+            render_pdf.ensure_available()
             # In a child process with a time and memory limit; stopped if the client goes away.
             body = request.app.state.dossier_renderer.render(
                 render_pdf.to_html(dossier),
