@@ -1,7 +1,7 @@
 """Evaluation, texts: the action catalogue and labels, in zh-CN (default) and en."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -23,12 +23,23 @@ class ActionSpec:
 
 
 @dataclass(frozen=True)
+class RemedySpec:
+    """A route to redress the dossier lists; which ones apply is decided by remedies rules."""
+
+    id: str
+    sources: tuple[str, ...]
+    title: Mapping[str, str]
+    detail: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class Catalogue:
     actions: Mapping[str, ActionSpec]
     flags: Mapping[str, Mapping[str, Any]]
     statuses: Mapping[str, Mapping[str, str]]
     risk_levels: Mapping[str, Mapping[str, str]]
     guide_steps: Mapping[int, Mapping[str, str]]
+    remedies: Mapping[str, RemedySpec] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def load_catalogue(path: Path) -> Catalogue:
@@ -47,16 +58,27 @@ def load_catalogue(path: Path) -> Catalogue:
             )
             for action_id, spec in document["actions"].items()
         }
-        for action in actions.values():
-            for locale in LOCALES:
-                if not action.title.get(locale) or not action.detail.get(locale):
-                    raise RulesError(f"{path}: action {action.id}: no {locale} text")
+        remedies = {
+            remedy_id: RemedySpec(
+                id=remedy_id,
+                sources=tuple(spec.get("sources") or ()),
+                title=MappingProxyType(dict(spec["title"])),
+                detail=MappingProxyType(dict(spec["detail"])),
+            )
+            for remedy_id, spec in (document.get("remedies") or {}).items()
+        }
+        for kind, entries in (("action", actions), ("remedy", remedies)):
+            for entry in entries.values():
+                for locale in LOCALES:
+                    if not entry.title.get(locale) or not entry.detail.get(locale):
+                        raise RulesError(f"{path}: {kind} {entry.id}: no {locale} text")
         return Catalogue(
             actions=MappingProxyType(actions),
             flags=MappingProxyType(document.get("flags") or {}),
             statuses=MappingProxyType(document.get("statuses") or {}),
             risk_levels=MappingProxyType(document.get("risk_levels") or {}),
             guide_steps=MappingProxyType({int(k): v for k, v in (document.get("guide_steps") or {}).items()}),
+            remedies=MappingProxyType(remedies),
         )
     except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
         raise RulesError(f"{path}: not a valid catalogue: {exc!r}") from exc

@@ -1,4 +1,4 @@
-"""Evaluation, the pipeline: events → facts → clocks → flags → gate → status → actions.
+"""Evaluation, the pipeline: events → facts → clocks → flags → gate → status → actions → remedies.
 
 `evaluate` is a pure function of (case, events, as_of, ruleset): it reads no clock, no
 database and no settings, so the same inputs always give the same Evaluation. Each stage's
@@ -12,7 +12,9 @@ from datetime import datetime, timedelta
 from app.evaluation.calendar import CHINA_TZ, add_working_days
 from app.evaluation.engine import CompiledRuleset
 from app.evaluation.facts import FACTS, DerivedFacts, derive
-from app.evaluation.model import ActionAdvice, Because, CaseInput, Deadline, Evaluation, EventInput
+from app.evaluation.model import (
+    ActionAdvice, Because, CaseInput, Deadline, Evaluation, EventInput, RemedyAdvice,
+)
 from app.evaluation.rulebook import Rule, Ruleset
 
 DAY = timedelta(days=1)
@@ -123,6 +125,11 @@ def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
             because=because(rule),
         )
 
+    remedies: dict[str, RemedyAdvice] = {}
+    for rule in sorted(fire("remedies"), key=lambda r: (-r.priority, r.id)):
+        remedies.setdefault(rule.then["remedy"], RemedyAdvice(remedy=rule.then["remedy"],
+                                                               because=because(rule)))
+
     evaluation = Evaluation(
         status=facts["status"],
         escalation_level=level,
@@ -132,6 +139,8 @@ def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
         flags=[flag for flag in rs.all_flags if facts[flag]],
         deadlines=deadlines,
         next_transition_at=None,
+        promises=derived.promises,
+        remedies=list(remedies.values()),
         rules_fired=fired_all,
         ruleset_version=rs.version,
         ruleset_hash=rs.hash,

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from app.evaluation.model import CaseInput, EventInput
+from app.evaluation.model import CaseInput, EventInput, PromiseEntry
 
 DAY = timedelta(days=1)
 
@@ -21,14 +21,18 @@ class FactSpec:
     type: type
     doc: str
     anchor: str | None = None  # for day counters: the time they count from
+    # Money is held in cents (fen) so that no comparison rounds it; rules still write whole
+    # units (50000), which the loader scales by CENTS before they reach durable-rules.
+    in_cents: bool = False
 
 
+CENTS = 100
 FACTS: dict[str, FactSpec] = {}
 TIME_ANCHORS: dict[str, str] = {}
 
 
-def _fact(name: str, type_: type, doc: str, anchor: str | None = None) -> None:
-    FACTS[name] = FactSpec(type_, doc, anchor)
+def _fact(name: str, type_: type, doc: str, anchor: str | None = None, in_cents: bool = False) -> None:
+    FACTS[name] = FactSpec(type_, doc, anchor, in_cents)
 
 
 def _anchor(name: str, doc: str) -> None:
@@ -39,7 +43,8 @@ def _anchor(name: str, doc: str) -> None:
 _fact("platform_kind", str, "intake platform kind")
 _fact("platform_licensed", str, "yes / no / unknown, from the intake or a later licence check")
 _fact("app_source", str, "where the app came from, or unknown")
-_fact("amount", int, "the amount stuck, in whole units of the case currency")
+_fact("amount", int, "the amount stuck, exactly, in cents; rules compare it in whole units",
+      in_cents=True)
 _fact("event_count", int, "events in the log")
 
 _fact("notice_count", int, "notices seen")
@@ -72,7 +77,11 @@ _fact("open_promise", bool, "a dated promise is still in the future")
 _fact("broken_promise_count", int, "dated promises passed without full payout")
 _fact("latest_promise_in_writing", bool, "the latest promise was confirmed in writing")
 _fact("undated_excuse_count", int, "contacts with an excuse but no date")
+_fact("undated_excuse_count_besides_documents", int,
+      "contacts with an excuse but no date, leaving out requests for documents")
 _fact("undated_excuse_after_broken_promise", bool, "an undated excuse came after a broken promise")
+_fact("undated_excuse_besides_documents_after_broken_promise", bool,
+      "an undated excuse other than a request for documents came after a broken promise")
 _fact("urgency_stated", bool, "the user told the platform why the money is urgent")
 
 _fact("withdrawal_failed_count", int, "refused or failed withdrawals")
@@ -145,6 +154,16 @@ class DerivedFacts:
     pauses: list[tuple[datetime, datetime]]  # mediation intervals, clipped to as_of
     # Instants after as_of at which a fact changes by time alone (a promise lapsing).
     transitions: set[datetime] = field(default_factory=set)
+    promises: list[PromiseEntry] = field(default_factory=list)  # the ledger, in order made
+
+
+@dataclass(frozen=True)
+class _Promise:
+    made: datetime
+    due: datetime
+    seq: int
+    in_writing: bool | None
+    source: str
 
 
 class _Acc:
@@ -172,9 +191,9 @@ def _defaults(case: CaseInput) -> dict[str, Any]:
         platform_kind=case.platform_kind,
         platform_licensed={True: "yes", False: "no", None: "unknown"}[case.platform_licensed],
         app_source=case.app_source or "unknown",
-        # Whole units as an integer: thresholds are whole amounts, and a float this large would
+        # Cents as an integer: exact (50,000.50 is not 50,000), and a float this large would
         # reach durable-rules as "1e+16", which its JSON parser rejects.
-        amount=int(case.amount),
+        amount=int(case.amount * CENTS),
         notice_kind="none",
         decision_outcome="none",
         superior_outcome="none",
@@ -213,11 +232,15 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
     seen = sorted((e for e in events if e.occurred_at <= as_of), key=lambda e: (e.occurred_at, e.seq))
     acc.set("event_count", len(seen))
 
-    promises: list[tuple[datetime, datetime, int, bool]] = []  # (made, due, seq, in_writing)
-    excuses: list[tuple[datetime, int]] = []
+    promises: list[_Promise] = []
+    excuses: list[tuple[datetime, int, bool]] = []  # (when, seq, a request for documents)
     explanations: set[str] = set()
-    notice_explanation: str | None = None
+    # What the notices and support said, compared once the whole log is read, so that a
+    # contradiction is seen whichever of the two came first.
+    notice_explanations: dict[str, int] = {}
+    support_explanations: list[tuple[str, int]] = []
     received = Decimal(0)
+    payouts: list[tuple[datetime, Decimal]] = []  # (when, received so far)
     paid_in_full_at: datetime | None = None
     pauses: list[tuple[datetime, datetime]] = []
     mediation_start: datetime | None = None
@@ -231,11 +254,12 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
             acc.set("notice_scope", d.get("scope") or "unknown", s)
             acc.set("notice_has_end", d.get("expected_end_at") is not None, s)
             acc.set("notice_has_reason", bool(d.get("reason")), s)
-            notice_explanation = _NOTICE_AS_EXPLANATION.get(d["notice_kind"])
+            if d["notice_kind"] in _NOTICE_AS_EXPLANATION:
+                notice_explanations.setdefault(_NOTICE_AS_EXPLANATION[d["notice_kind"]], s)
             if d.get("expected_end_at") is not None:
                 end = _dt(d["expected_end_at"])
                 acc.times["notice_end_at"] = end
-                promises.append((t, end, s, True))
+                promises.append(_Promise(t, end, s, True, "notice"))
         elif e.type == "notice_changed":
             acc.add("notice_changed_count", s)
             acc.set("notice_removed", d["change"] == "removed", s)
@@ -272,13 +296,18 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
             if explanation in _EXPLANATIONS:
                 explanations.add(explanation)
                 acc.set("explanation_kinds_seen", len(explanations), s)
-                if notice_explanation and explanation != notice_explanation:
-                    acc.set("explanation_conflicts_notice", True, s)
+                support_explanations.append((explanation, s))
             if d.get("promised_resolution_at") is not None:
-                promises.append((t, _dt(d["promised_resolution_at"]), s, bool(d.get("in_writing"))))
+                promises.append(_Promise(t, _dt(d["promised_resolution_at"]), s,
+                                         d.get("in_writing"), "support"))
             elif explanation not in (None, "none"):
+                # A request for documents is an excuse only where the firm is not licensed;
+                # the rules decide that, so both counts are kept.
+                documents = explanation == "documents_requested"
                 acc.add("undated_excuse_count", s)
-                excuses.append((t, s))
+                if not documents:
+                    acc.add("undated_excuse_count_besides_documents", s)
+                excuses.append((t, s, documents))
         elif e.type == "urgency_stated":
             acc.set("urgency_stated", True, s)
         elif e.type == "withdrawal_attempted":
@@ -291,6 +320,7 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
                 acc.add("withdrawal_partial_count", s)
         elif e.type == "funds_received":
             received += Decimal(str(d["amount"]))
+            payouts.append((t, received))
             acc.set("funds_received_any", True, s)
             if (d.get("full") or received >= case.amount) and paid_in_full_at is None:
                 acc.set("paid_in_full", True, s)
@@ -373,10 +403,13 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
             closed_at = t if closed_at is None else closed_at
     if mediation_start is not None:
         pauses.append((mediation_start, as_of))
+    for explanation, seq in support_explanations:
+        if notice_explanations and explanation not in notice_explanations:
+            acc.set("explanation_conflicts_notice", True, seq)
+            acc.prov["explanation_conflicts_notice"].update(notice_explanations.values())
 
-    # Once the money is all there, or the user closed the case, no promise can break any more.
-    settled_at = min((t for t in (paid_in_full_at, closed_at) if t is not None), default=None)
-    transitions = _fold_promises(acc, promises, excuses, settled_at, as_of)
+    ledger, transitions = _fold_promises(acc, promises, excuses, payouts, paid_in_full_at,
+                                         closed_at, as_of)
     if "extension_due_at" in acc.times and "platform_complaint_at" in acc.times:
         acc.v["extension_span_days"] = (acc.times["extension_due_at"] - acc.times["platform_complaint_at"]) // DAY
         acc.prov["extension_span_days"] = set(acc.prov.get("extension_due_at", set()))
@@ -392,37 +425,58 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
         times=acc.times,
         pauses=pauses,
         transitions=transitions,
+        promises=ledger,
     )
 
 
-def _fold_promises(acc: _Acc, promises, excuses, paid_in_full_at, as_of) -> set[datetime]:
-    """A promise replaced before it fell due is not broken; one that passes unpaid is."""
+def _fold_promises(acc: _Acc, promises: list[_Promise], excuses, payouts, paid_in_full_at,
+                   closed_at, as_of) -> tuple[list[PromiseEntry], set[datetime]]:
+    """The promise ledger: each dated promise kept, broken, partly paid, replaced or still open.
+
+    A promise replaced by a newer one before it fell due is not broken; one that passes without
+    the whole amount is broken (partly paid if some money came by then). Once the money is all
+    there, or the user closed the case, no promise can break any more.
+    """
     transitions: set[datetime] = set()
-    promises.sort(key=lambda p: (p[0], p[2]))
+    promises.sort(key=lambda p: (p.made, p.seq))
+    ledger: list[PromiseEntry] = []
     broken_dues: list[datetime] = []
-    for i, (_made, due, seq, _writing) in enumerate(promises):
-        acc.add("promise_count", seq)
-        replaced_at = promises[i + 1][0] if i + 1 < len(promises) else None
-        if replaced_at is not None and replaced_at < due:
-            continue
-        paid_by_due = paid_in_full_at is not None and paid_in_full_at <= due
-        if due <= as_of and not paid_by_due:
-            acc.add("broken_promise_count", seq)
-            broken_dues.append(due)
-        elif due > as_of:
-            transitions.add(due)
+    for i, p in enumerate(promises):
+        acc.add("promise_count", p.seq)
+        later = promises[i + 1] if i + 1 < len(promises) else None
+        replaced = later is not None and later.made < p.due
+        paid = paid_in_full_at is not None and paid_in_full_at <= p.due
+        if paid and (not replaced or paid_in_full_at <= later.made):
+            state = "kept"
+        elif replaced:
+            state = "replaced"
+        elif closed_at is not None and closed_at <= p.due:
+            state = "closed"
+        elif p.due <= as_of:
+            state = "partly_paid" if any(p.made <= t <= p.due for t, _ in payouts) else "broken"
+            acc.add("broken_promise_count", p.seq)
+            broken_dues.append(p.due)
+        else:
+            state = "open"
+            transitions.add(p.due)
+        ledger.append(PromiseEntry(seq=p.seq, source=p.source, made_at=p.made, due_at=p.due,
+                                   in_writing=p.in_writing, state=state,
+                                   replaced_by=later.seq if state == "replaced" else None))
     if promises:
-        _made, due, seq, writing = promises[-1]
-        acc.times["latest_promise_at"] = due
-        acc.prov["latest_promise_at"] = {seq}
-        acc.set("latest_promise_in_writing", writing, seq)
-        acc.set("open_promise", due > as_of and paid_in_full_at is None, seq)
+        last = promises[-1]
+        settled = min((t for t in (paid_in_full_at, closed_at) if t is not None), default=None)
+        acc.times["latest_promise_at"] = last.due
+        acc.prov["latest_promise_at"] = {last.seq}
+        acc.set("latest_promise_in_writing", bool(last.in_writing), last.seq)
+        acc.set("open_promise", last.due > as_of and settled is None, last.seq)
     if broken_dues:
         first_broken = min(broken_dues)
-        for made, seq in excuses:
+        for made, seq, documents in excuses:
             if made > first_broken:
                 acc.set("undated_excuse_after_broken_promise", True, seq)
-    return transitions
+                if not documents:
+                    acc.set("undated_excuse_besides_documents_after_broken_promise", True, seq)
+    return ledger, transitions
 
 
 def _dt(value: Any) -> datetime:

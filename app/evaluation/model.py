@@ -65,6 +65,31 @@ class Deadline(_Out):
     because: Because
 
 
+PromiseState = Literal["kept", "broken", "partly_paid", "replaced", "closed", "open"]
+
+
+class PromiseEntry(_Out):
+    """One dated promise (support's resolution date or a notice's end) and what became of it."""
+
+    seq: int
+    source: Literal["support", "notice"]
+    made_at: datetime
+    due_at: datetime
+    in_writing: bool | None
+    # kept: paid in full by the date; broken: the date passed unpaid; partly_paid: the date passed
+    # with only part of the money; replaced: a newer promise came before the date; closed: the
+    # case was closed before the date; open: not yet due.
+    state: PromiseState
+    replaced_by: int | None = None
+
+
+class RemedyAdvice(_Out):
+    """A route still open to the user (the dossier's remedies), chosen by a remedies rule."""
+
+    remedy: str
+    because: Because
+
+
 class Evaluation(_Out):
     status: str
     escalation_level: int | None
@@ -74,6 +99,9 @@ class Evaluation(_Out):
     flags: list[str]
     deadlines: list[Deadline]
     next_transition_at: datetime | None
+    # Defaults keep projections stored by an older ruleset readable.
+    promises: list[PromiseEntry] = []
+    remedies: list[RemedyAdvice] = []
     rules_fired: list[str]
     ruleset_version: str
     ruleset_hash: str

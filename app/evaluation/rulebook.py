@@ -6,6 +6,7 @@ Every problem is reported with the file and the rule it is in, at start-up and b
 
 import hashlib
 import json
+from decimal import Decimal, InvalidOperation
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,10 +18,10 @@ import jsonschema
 import yaml
 
 from app.evaluation.catalogue import Catalogue, load_catalogue
-from app.evaluation.facts import FACTS, TIME_ANCHORS
+from app.evaluation.facts import CENTS, FACTS, TIME_ANCHORS
 from app.evaluation.model import RISK_LEVELS, STATUSES
 
-STAGES = ("clocks", "flags", "gate", "status", "actions")
+STAGES = ("clocks", "flags", "gate", "status", "actions", "remedies")
 # Outputs a stage may set, and the facts it adds for the stages after it.
 STAGE_OUTPUTS = {
     "clocks": {"deadline", "anchor", "offset_days", "offset_years", "offset_working_days",
@@ -29,6 +30,7 @@ STAGE_OUTPUTS = {
     "gate": {"track", "risk", "priority"},
     "status": {"status", "priority"},
     "actions": {"recommend", "priority", "due"},
+    "remedies": {"remedy", "priority"},
 }
 REQUIRED_OUTPUTS = {
     "clocks": {"deadline", "anchor"},
@@ -36,6 +38,7 @@ REQUIRED_OUTPUTS = {
     "gate": {"priority"},
     "status": {"status", "priority"},
     "actions": {"recommend", "priority"},
+    "remedies": {"remedy", "priority"},
 }
 _SCHEMAS = Path(__file__).resolve().parent.parent.parent / "rules" / "schema"
 _POLICY_SUFFIXES = (".yaml", ".yml", ".json")
@@ -254,7 +257,24 @@ def _parse_rule(raw: dict[str, Any], stage: str, rel: str, parameters: Mapping[s
             return Group(op, tuple(condition(item) for item in c[op]))
         (op, value), = ((k, v) for k, v in c.items() if k != "fact")
         value = tuple(value) if op == "in" else param(value)
+        spec = FACTS.get(c["fact"])
+        if spec is not None and spec.in_cents:
+            value = tuple(cents(c["fact"], v) for v in value) if op == "in" else cents(c["fact"], value)
         return Leaf(c["fact"], op, value)
+
+    def cents(fact: str, value: Any) -> Any:
+        """A whole-unit amount as the cents the fact holds; a value that is not money is left
+        for the type check to refuse."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return value
+        try:
+            scaled = Decimal(str(value)) * CENTS
+        except InvalidOperation:
+            return value
+        if scaled != scaled.to_integral_value():
+            raise RulesError(f"{rel}: rule {raw['id']}: {fact} amount {value!r} has more than "
+                             "two decimal places")
+        return int(scaled)
 
     then = {k: param(v) for k, v in raw["then"].items()}
     return Rule(
@@ -326,6 +346,8 @@ def _check_outputs(rs: Ruleset, rule: Rule, where: str) -> None:
         raise RulesError(f"{where}: unknown risk {then['risk']!r}")
     if "recommend" in then and then["recommend"] not in rs.catalogue.actions:
         raise RulesError(f"{where}: action {then['recommend']!r} is not in the catalogue")
+    if "remedy" in then and then["remedy"] not in rs.catalogue.remedies:
+        raise RulesError(f"{where}: remedy {then['remedy']!r} is not in the catalogue")
     if "due" in then and then["due"] != "now" and then["due"] not in rs.deadline_kinds:
         raise RulesError(f"{where}: due {then['due']!r} is neither 'now' nor a deadline kind")
     if "anchor" in then and then["anchor"] not in TIME_ANCHORS:
