@@ -10,9 +10,22 @@ def present_evaluation(evaluation: dict[str, Any], ruleset: Ruleset, locale: str
     """Attach titles, details and reasons in `locale` to an evaluation's ids."""
     next_actions = _actions(evaluation["next_actions"], ruleset, locale)
     deadlines = [{**d, "because": _because(d["because"], ruleset, locale)} for d in evaluation["deadlines"]]
+    remedies = [_remedy(r, ruleset, locale) for r in evaluation.get("remedies", [])]
     return EvaluationRead.model_validate(
-        {**evaluation, "next_actions": next_actions, "deadlines": deadlines, "locale": locale}
+        {**evaluation, "next_actions": next_actions, "deadlines": deadlines, "remedies": remedies,
+         "locale": locale}
     )
+
+
+def _remedy(item: dict[str, Any], ruleset: Ruleset, locale: str) -> dict[str, Any]:
+    spec = ruleset.catalogue.remedies.get(item["remedy"])
+    return {
+        **item,
+        "title": spec.title[locale] if spec else item["remedy"],
+        "detail": spec.detail[locale] if spec else "",
+        "sources": list(spec.sources) if spec else [],
+        "because": _because(item["because"], ruleset, locale),
+    }
 
 
 def present_upcoming(upcoming: dict[str, Any] | None, ruleset: Ruleset, locale: str) -> UpcomingRead | None:

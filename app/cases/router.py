@@ -205,7 +205,7 @@ def get_event(case_id: uuid.UUID, seq: int, caller: CaseCaller, session: ReadSes
 
 
 @evaluation_router.post("/evaluate", response_model=EvaluationRead,
-                        responses=problem_responses(401, 422))
+                        responses=problem_responses(401, 409, 422))
 def what_if(body: WhatIf, caller: CurrentCaller, ruleset: CurrentRuleset, now: Now,
             locale: Locale) -> EvaluationRead:
     """Evaluate an intake and events without storing anything."""

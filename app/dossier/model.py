@@ -45,13 +45,14 @@ class Contact(_Part):
 
 class Promise(_Part):
     seq: int
-    source: Literal["support", "notice", "extension"]
+    source: Literal["support", "notice"]
     what: str
     made_at: str
     due_at: datetime
     due: str
     in_writing: bool | None
-    status: Literal["kept", "broken", "open"]
+    status: Literal["kept", "broken", "partly_paid", "replaced", "closed", "open"] = Field(
+        description="The state the evaluation's promise ledger gives it")
     status_label: str
 
 
@@ -92,6 +93,7 @@ class DeadlineEntry(_Part):
 
 
 class Remedy(_Part):
+    remedy: str = Field(description="The remedy's id, as the evaluation names it")
     title: str
     detail: str
     sources: list[str] = Field(default_factory=list)

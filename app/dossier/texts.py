@@ -140,14 +140,15 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
                "consumer_12315": "12315", "other": "another body"},
     },
     "promise_source": {
-        "zh-CN": {"support": "客服承诺的处理完成时间", "notice": "公告所称的维护结束时间",
-                  "extension": "书面告知的延期日期"},
-        "en": {"support": "support's promised resolution", "notice": "the notice's stated end",
-               "extension": "an announced extension"},
+        "zh-CN": {"support": "客服承诺的处理完成时间", "notice": "公告所称的维护结束时间"},
+        "en": {"support": "support's promised resolution", "notice": "the notice's stated end"},
     },
     "promise_status": {
-        "zh-CN": {"kept": "已兑现", "broken": "已失约", "open": "尚未到期"},
-        "en": {"kept": "kept", "broken": "broken", "open": "not yet due"},
+        "zh-CN": {"kept": "已兑现", "broken": "已失约", "partly_paid": "到期仅部分到账",
+                  "replaced": "到期前被新承诺取代", "closed": "到期前案件已关闭", "open": "尚未到期"},
+        "en": {"kept": "kept", "broken": "broken", "partly_paid": "only partly paid by the date",
+               "replaced": "replaced by a later promise before the date",
+               "closed": "case closed before the date", "open": "not yet due"},
     },
     "file_check": {
         "zh-CN": {"ok": "一致", "file_changed": "文件已被改动", "file_missing": "文件缺失",
