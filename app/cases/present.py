@@ -11,8 +11,20 @@ def present_evaluation(evaluation: dict[str, Any], ruleset: Ruleset, locale: str
     next_actions = _actions(evaluation["next_actions"], ruleset, locale)
     deadlines = [{**d, "because": _because(d["because"], ruleset, locale)} for d in evaluation["deadlines"]]
     return EvaluationRead.model_validate(
-        {**evaluation, "next_actions": next_actions, "deadlines": deadlines, "locale": locale}
+        {**evaluation, "next_actions": next_actions, "deadlines": deadlines, "locale": locale,
+         "regulator": _regulator(evaluation.get("regulator"), ruleset, locale)}
     )
+
+
+def _regulator(route: dict[str, Any] | None, ruleset: Ruleset, locale: str) -> dict[str, Any] | None:
+    # A projection stored before the route existed has none: it is shown as unknown, not guessed.
+    if not route:
+        return None
+    names = ruleset.catalogue.regulators.get(route["body"], {})
+    return {**route, "because": _because(route["because"], ruleset, locale),
+            "name": names.get("name", {}).get(locale, route["body"]),
+            "hotline": names.get("hotline", ""),
+            "hotline_name": names.get("hotline_name", {}).get(locale, "")}
 
 
 def present_upcoming(upcoming: dict[str, Any] | None, ruleset: Ruleset, locale: str) -> UpcomingRead | None:

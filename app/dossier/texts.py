@@ -89,10 +89,12 @@ HEADINGS = {
 
 LABELS: dict[str, dict[str, dict[str, str]]] = {
     "platform_kind": {
-        "zh-CN": {"insurer": "保险", "bank": "银行", "broker": "证券/经纪", "payment": "支付",
+        "zh-CN": {"insurer": "保险", "bank": "银行", "insurance_intermediary": "保险中介",
+                  "consumer_finance": "消费金融", "broker": "证券/经纪", "payment": "支付",
                   "investment": "投资理财", "lending": "借贷", "gaming": "游戏/竞猜", "other": "其他",
                   "unknown": "不明"},
-        "en": {"insurer": "insurer", "bank": "bank", "broker": "broker", "payment": "payment",
+        "en": {"insurer": "insurer", "bank": "bank", "insurance_intermediary": "insurance intermediary",
+               "consumer_finance": "consumer finance", "broker": "broker", "payment": "payment",
                "investment": "investment", "lending": "lending", "gaming": "gaming", "other": "other",
                "unknown": "unknown"},
     },

@@ -1,7 +1,7 @@
 """Evaluation, texts: the action catalogue and labels, in zh-CN (default) and en."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -29,6 +29,8 @@ class Catalogue:
     statuses: Mapping[str, Mapping[str, str]]
     risk_levels: Mapping[str, Mapping[str, str]]
     guide_steps: Mapping[int, Mapping[str, str]]
+    # body → name, hotline, hotline_name (FACTS B3); the route stage picks the body.
+    regulators: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def load_catalogue(path: Path) -> Catalogue:
@@ -57,6 +59,7 @@ def load_catalogue(path: Path) -> Catalogue:
             statuses=MappingProxyType(document.get("statuses") or {}),
             risk_levels=MappingProxyType(document.get("risk_levels") or {}),
             guide_steps=MappingProxyType({int(k): v for k, v in (document.get("guide_steps") or {}).items()}),
+            regulators=MappingProxyType(document.get("regulators") or {}),
         )
     except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
         raise RulesError(f"{path}: not a valid catalogue: {exc!r}") from exc
