@@ -20,7 +20,8 @@ _EVENTS = TypeAdapter(list[CaseEventCreate])
 _EXPECT_KEYS = {
     "status", "risk_level", "track", "escalation_level", "flags_include", "flags_exclude",
     "actions_include", "actions_exclude", "actions_first", "rules_fired", "rules_not_fired",
-    "deadlines", "next_transition_at", "promises", "remedies_include", "remedies_exclude",
+    "deadlines", "next_transition_at", "regulator", "promises", "remedies_include",
+    "remedies_exclude",
 }
 
 
@@ -96,6 +97,12 @@ def check(scenario: Scenario, compiled: CompiledRuleset) -> list[str]:
             problems.append(f"deadline {want['kind']} due {match[0].due_at}, expected {want['due_at']}")
     if "promises" in x:
         problems += _promise_problems(x["promises"], ev)
+    if "regulator" in x:
+        have = ev.regulator and {"body": ev.regulator.body, "statutory_clocks": ev.regulator.statutory_clocks}
+        want = x["regulator"]
+        if want is None and have is not None or want is not None and (
+                have is None or any(have[k] != v for k, v in want.items())):
+            problems.append(f"regulator is {have}, expected {want}")
     if "next_transition_at" in x:
         want = _dt(x["next_transition_at"]) if x["next_transition_at"] else None
         if ev.next_transition_at != want:

@@ -58,6 +58,17 @@ class RemedyRead(BaseModel):
     because: BecauseRead
 
 
+class RegulatorRead(BaseModel):
+    """The body that takes the case beyond the firm, as the route rules chose it (FACTS B3)."""
+
+    body: Literal["nfra", "pboc", "csrc", "police", "market"]
+    statutory_clocks: bool = Field(description="Whether the complaint clocks of the NFRA rules bind the firm")
+    name: str = Field(description="The body's name, in the response language")
+    hotline: str = Field(description="Its number: 12378, 12363, 12386, 110 or 12315")
+    hotline_name: str = Field(description="The number's full name, in the response language")
+    because: BecauseRead
+
+
 class EvaluationRead(BaseModel):
     status: str
     escalation_level: int | None
@@ -66,6 +77,8 @@ class EvaluationRead(BaseModel):
     next_actions: list[ActionRead]
     flags: list[str]
     deadlines: list[DeadlineRead]
+    regulator: RegulatorRead | None = Field(
+        default=None, description="Who takes the case beyond the firm; null while the platform's kind is unknown")
     next_transition_at: datetime | None
     promises: list[PromiseRead] = Field(
         default_factory=list, description="Every dated promise and what became of it, in the order made")

@@ -10,7 +10,7 @@ from app.cases.schemas import EvaluationRead
 from app.dossier import paragraphs
 from app.dossier.model import (
     Contact, DeadlineEntry, Dossier, EvidenceEntry, Fact, Integrity, MoneyEntry, Promise, RedFlag,
-    Remedy, Respondent,
+    RegulatorEntry, Remedy, Respondent,
 )
 from app.dossier.narrative import answer, sentence, value
 from app.dossier.texts import day, heading, label, money, when
@@ -148,6 +148,7 @@ def build_dossier(*, case: CaseFacts, events: Sequence[EventLike], files: Sequen
     # In the order things happened, as the evaluator folds them, whatever order they were posted in.
     events = sorted(events, key=lambda e: (e.occurred_at, e.seq))
     police = evaluation.track == "fraud"
+    route = evaluation.regulator
     licence = _licence(case, events)
     amount, requested = money(case.amount, cur, loc), day(case.withdrawal_requested_at, loc)
     promises = _promises(evaluation, loc)
@@ -173,14 +174,11 @@ def build_dossier(*, case: CaseFacts, events: Sequence[EventLike], files: Sequen
             promised=len(promises), broken=sum(p.status in UNKEPT for p in promises),
             evidence=len(evidence))
         request = paragraphs.complaint_request(
-            loc, amount=amount, requested=requested)
-    deadline_note = None
-    if police or licence not in ("yes", "claimed") or case.platform_kind not in ("bank", "insurer"):
-        deadline_note = ("被投诉方不属于持牌银行或保险机构（或资质未经核实），《银行业保险业消费投诉处理管理办法》"
-                         "规定的处理时限对其不适用。" if loc == "zh-CN" else
-                         "The respondent is not a licensed bank or insurer (or its licence is unverified), "
-                         "so the deadlines of the Measures on Banking and Insurance Consumer Complaints "
-                         "do not apply to it.")
+            loc, amount=amount, requested=requested, body=route.name if route else None)
+    # Whether the statutory clocks bind the firm is the route's answer, stated here, not re-derived.
+    deadline_note = None if route is not None and route.statutory_clocks else \
+        paragraphs.no_statutory_clocks(loc, body=route.name if route else None,
+                                       hotline=route.hotline_name if route else None)
     return Dossier(
         kind="police_report" if police else "complaint", locale=loc,
         title=heading(loc, "police_title" if police else "complaint_title"),
@@ -191,6 +189,11 @@ def build_dossier(*, case: CaseFacts, events: Sequence[EventLike], files: Sequen
                               app_source=case.app_source, province=case.province,
                               app_source_label=case.app_source
                               and label(loc, "app_source", case.app_source)),
+        regulator=route and RegulatorEntry(body=route.body, name=route.name, hotline=route.hotline,
+                                           hotline_name=route.hotline_name,
+                                           statutory_clocks=route.statutory_clocks,
+                                           label=(f"{route.name}（{route.hotline_name}）" if loc == "zh-CN"
+                                                  else f"{route.name} ({route.hotline_name})")),
         amount=f"{case.amount:.2f}", currency=cur, amount_text=amount,
         withdrawal_requested_at=case.withdrawal_requested_at,
         requested=when(case.withdrawal_requested_at, loc),

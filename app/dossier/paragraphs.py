@@ -4,13 +4,25 @@ Each cites the FACTS.md ids it rests on, so a reader of the JSON can check the b
 """
 
 
-def complaint_request(locale: str, *, amount: str, requested: str) -> str:
+def complaint_request(locale: str, *, amount: str, requested: str, body: str | None) -> str:
     if locale == "zh-CN":
-        return (f"请求督促被投诉方全额支付本人于 {requested} 申请提取的 {amount}，以书面形式说明拒绝或"
+        return (f"请求{body or ''}督促被投诉方全额支付本人于 {requested} 申请提取的 {amount}，以书面形式说明拒绝或"
                 f"延迟出款的具体原因和依据，并依法查处其中的违规行为。")
-    return (f"I ask that the respondent be required to pay in full the {amount} I asked to withdraw on "
-            f"{requested}, to explain in writing the specific reason for refusing or delaying it and "
-            f"the basis for doing so, and that any breach of the rules be dealt with according to law.")
+    return (f"I ask {body or 'you'} to require the respondent to pay in full the {amount} I asked to "
+            f"withdraw on {requested}, to explain in writing the specific reason for refusing or "
+            f"delaying it and the basis for doing so, and to deal with any breach of the rules "
+            f"according to law.")
+
+
+def no_statutory_clocks(locale: str, *, body: str | None, hotline: str | None) -> str:
+    """Why no complaint clock of the NFRA rules is listed, and who takes the case instead."""
+    if locale == "zh-CN":
+        text = ("被投诉方不是国家金融监督管理总局许可的持牌机构（或其资质尚未核实），"
+                "《银行业保险业消费投诉处理管理办法》规定的处理时限对其不适用。")
+        return text + (f"本案的外部受理机构为{body}（{hotline}）。" if body else "")
+    text = ("The respondent is not a firm licensed by the NFRA (or its licence is unverified), so the "
+            "deadlines of the Measures on Banking and Insurance Consumer Complaints do not bind it.")
+    return text + (f" The body that takes this case is {body} ({hotline})." if body else "")
 
 
 def police_request(locale: str) -> str:

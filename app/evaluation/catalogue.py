@@ -40,6 +40,8 @@ class Catalogue:
     risk_levels: Mapping[str, Mapping[str, str]]
     guide_steps: Mapping[int, Mapping[str, str]]
     remedies: Mapping[str, RemedySpec] = field(default_factory=lambda: MappingProxyType({}))
+    # body → name, hotline, hotline_name (FACTS B3); the route stage picks the body.
+    regulators: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def load_catalogue(path: Path) -> Catalogue:
@@ -79,6 +81,7 @@ def load_catalogue(path: Path) -> Catalogue:
             risk_levels=MappingProxyType(document.get("risk_levels") or {}),
             guide_steps=MappingProxyType({int(k): v for k, v in (document.get("guide_steps") or {}).items()}),
             remedies=MappingProxyType(remedies),
+            regulators=MappingProxyType(document.get("regulators") or {}),
         )
     except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
         raise RulesError(f"{path}: not a valid catalogue: {exc!r}") from exc

@@ -245,6 +245,7 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
     pauses: list[tuple[datetime, datetime]] = []
     mediation_start: datetime | None = None
     closed_at: datetime | None = None
+    settled: list[tuple[datetime, int]] = []  # the moments the case was paid in full or closed
 
     for e in seen:
         d, s, t = e.data, e.seq, e.occurred_at
@@ -325,6 +326,7 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
             if (d.get("full") or received >= case.amount) and paid_in_full_at is None:
                 acc.set("paid_in_full", True, s)
                 paid_in_full_at = t
+                settled.append((t, s))
         elif e.type == "fee_demanded":
             acc.add("fee_demanded_count", s)
         elif e.type == "payment_instruction_received":
@@ -401,6 +403,7 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
         elif e.type == "case_closed":
             acc.set("case_closed", True, s)
             closed_at = t if closed_at is None else closed_at
+            settled.append((t, s))
     if mediation_start is not None:
         pauses.append((mediation_start, as_of))
     for explanation, seq in support_explanations:
@@ -413,6 +416,10 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
     if "extension_due_at" in acc.times and "platform_complaint_at" in acc.times:
         acc.v["extension_span_days"] = (acc.times["extension_due_at"] - acc.times["platform_complaint_at"]) // DAY
         acc.prov["extension_span_days"] = set(acc.prov.get("extension_due_at", set()))
+    if settled:
+        # The latest settling event: a red flag after it reopens the case (rules/status).
+        acc.times["settled_at"], settled_seq = max(settled)
+        acc.prov["settled_at"] = {settled_seq}
     acc.times["harm_known_at"] = acc.times["first_failure_at"]
     acc.prov["days_since_harm_known"] = acc.prov.get("days_since_first_failure", set())
     for name, spec in FACTS.items():

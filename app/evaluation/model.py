@@ -15,6 +15,10 @@ STATUSES = (
     "mediation", "escalated_legal", "fraud_suspected", "reported_to_police", "resolved", "closed",
 )
 RISK_LEVELS = ("low", "medium", "high", "critical")
+# Who takes the case beyond the firm (FACTS B3): the NFRA branch and 12378, the People's Bank
+# (12363), the CSRC (12386), the police (110, 96110, 处非 via 12345), or the market regulator (12315).
+RegulatorBody = Literal["nfra", "pboc", "csrc", "police", "market"]
+REGULATOR_BODIES = ("nfra", "pboc", "csrc", "police", "market")
 TRACKS = ("dispute", "fraud")
 
 
@@ -90,6 +94,12 @@ class RemedyAdvice(_Out):
     because: Because
 
 
+class RegulatorRoute(_Out):
+    body: RegulatorBody
+    statutory_clocks: bool  # whether the B1 complaint clocks bind the firm
+    because: Because
+
+
 class Evaluation(_Out):
     status: str
     escalation_level: int | None
@@ -98,6 +108,7 @@ class Evaluation(_Out):
     next_actions: list[ActionAdvice]
     flags: list[str]
     deadlines: list[Deadline]
+    regulator: RegulatorRoute | None
     next_transition_at: datetime | None
     # Defaults keep projections stored by an older ruleset readable.
     promises: list[PromiseEntry] = []

@@ -19,15 +19,18 @@ import yaml
 
 from app.evaluation.catalogue import Catalogue, load_catalogue
 from app.evaluation.facts import CENTS, FACTS, TIME_ANCHORS
-from app.evaluation.model import RISK_LEVELS, STATUSES
+from app.evaluation.model import REGULATOR_BODIES, RISK_LEVELS, STATUSES
 
-STAGES = ("clocks", "flags", "gate", "status", "actions", "remedies")
+# The route (which regulator, whether the statutory clocks bind) needs the track, and the clocks
+# need the route, so the clocks run after the gate: no flag or gate rule tests a deadline.
+STAGES = ("flags", "gate", "route", "clocks", "status", "actions", "remedies")
 # Outputs a stage may set, and the facts it adds for the stages after it.
 STAGE_OUTPUTS = {
     "clocks": {"deadline", "anchor", "offset_days", "offset_years", "offset_working_days",
                "end_of_day", "paused_by_mediation"},
     "flags": {"flag"},
     "gate": {"track", "risk", "priority"},
+    "route": {"regulator", "statutory_clocks", "priority"},
     "status": {"status", "priority"},
     "actions": {"recommend", "priority", "due"},
     "remedies": {"remedy", "priority"},
@@ -36,6 +39,7 @@ REQUIRED_OUTPUTS = {
     "clocks": {"deadline", "anchor"},
     "flags": {"flag"},
     "gate": {"priority"},
+    "route": {"priority"},
     "status": {"status", "priority"},
     "actions": {"recommend", "priority"},
     "remedies": {"remedy", "priority"},
@@ -140,21 +144,25 @@ class Ruleset:
     def facts_for(self, stage: str) -> dict[str, type]:
         """The facts a rule of `stage` may test: derived ones plus earlier stages' outputs."""
         known: dict[str, type] = {name: spec.type for name, spec in FACTS.items()}
-        index = STAGES.index(stage)
-        if index > 0:
+        earlier = STAGES[:STAGES.index(stage)]
+        if "flags" in earlier:
+            known.update({flag: bool for flag in self.all_flags})
+            known["hard_flag_count"] = int
+            known["soft_flag_count"] = int
+            known["hard_flag_after_settled"] = bool
+        if "gate" in earlier:
+            known["track"] = str
+            known["risk_level"] = str
+        if "route" in earlier:
+            known["regulator"] = str
+            known["statutory_clocks"] = bool
+        if "clocks" in earlier:
             for kind in self.deadline_kinds:
                 known[f"deadline_{kind}_open"] = bool
                 known[f"deadline_{kind}_lapsed"] = bool
                 known[f"deadline_{kind}_days_left"] = int
             known["open_deadline_count"] = int
-        if index > 1:
-            known.update({flag: bool for flag in self.all_flags})
-            known["hard_flag_count"] = int
-            known["soft_flag_count"] = int
-        if index > 2:
-            known["track"] = str
-            known["risk_level"] = str
-        if index > 3:
+        if "status" in earlier:
             known["status"] = str
             known["escalation_level"] = int
         return known
@@ -304,7 +312,7 @@ def _check_semantics(rs: Ruleset) -> None:
         _check_values(rule, known, where)
         _check_outputs(rs, rule, where)
         # Which rule wins must never depend on file order: equal priorities are refused.
-        for output in ("track", "risk", "status"):
+        for output in ("track", "risk", "status", "regulator", "statutory_clocks"):
             if output in rule.then:
                 key = (rule.stage, output, rule.priority)
                 if key in priorities:
@@ -342,6 +350,8 @@ def _check_outputs(rs: Ruleset, rule: Rule, where: str) -> None:
         raise RulesError(f"{where}: flag {then['flag']!r} is not declared in ruleset.yaml")
     if "status" in then and then["status"] not in STATUSES:
         raise RulesError(f"{where}: unknown status {then['status']!r}")
+    if "regulator" in then and then["regulator"] not in REGULATOR_BODIES:
+        raise RulesError(f"{where}: unknown regulator {then['regulator']!r}")
     if "risk" in then and then["risk"] not in RISK_LEVELS:
         raise RulesError(f"{where}: unknown risk {then['risk']!r}")
     if "recommend" in then and then["recommend"] not in rs.catalogue.actions:

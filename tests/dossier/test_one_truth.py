@@ -1,4 +1,4 @@
-"""One truth: the dossier's promises, deadlines, remedies and stage are the evaluation's, never its own.
+"""One truth: the dossier's promises, deadlines, remedies, route and stage are the evaluation's.
 
 Checked for every scenario beside the rules, in both languages, and on random logs.
 """
@@ -63,6 +63,16 @@ def assert_one_truth(evaluation: Evaluation, dossier: Dossier) -> None:
     assert [r.remedy for r in dossier.remedies] == [r.remedy for r in evaluation.remedies]
     assert (dossier.status, dossier.risk_level, dossier.track) == (
         evaluation.status, evaluation.risk_level, evaluation.track)
+    route = evaluation.regulator
+    assert (dossier.regulator and (dossier.regulator.body, dossier.regulator.statutory_clocks)) == (
+        route and (route.body, route.statutory_clocks))
+    # The clocks' scope has one source: the note that they do not bind appears exactly when the
+    # route says so, and no complaint clock is listed where they do not bind.
+    binding = route is not None and route.statutory_clocks
+    assert (dossier.deadline_note is None) == binding
+    if not binding:
+        assert not {"firm_decision", "regulator_forward", "superior_review",
+                    "superior_answer"} & {d.kind for d in dossier.deadlines}
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en"])
