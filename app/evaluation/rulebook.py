@@ -280,7 +280,7 @@ def _parse_rule(raw: dict[str, Any], stage: str, rel: str, parameters: Mapping[s
         except InvalidOperation:
             return value
         if scaled != scaled.to_integral_value():
-            raise RulesError(f"{rel}: rule {raw['id']}: {fact} amount {value!r} has more than "
+            raise RulesError(f"{rel}: rule {raw['id']}: {fact} {value!r} has more than "
                              "two decimal places")
         return int(scaled)
 

@@ -108,3 +108,25 @@ def test_conditions_compile_to_durable_expressions():
         {"$gte": {"a": 2}},
         {"$or": [{"b": True}, {"$or": [{"c": "x"}, {"c": "y"}]}]},
     ]}
+
+
+def test_money_thresholds_are_written_in_whole_units_and_compared_in_cents(rules_copy):
+    write_rule(rules_copy, "status", rule(when={"fact": "amount", "gt": 50000.5}))
+    [loaded] = [r for r in load_ruleset(rules_copy).rules if r.id == "status.test_rule"]
+    assert loaded.when == Leaf("amount", "gt", 5000050)
+    shipped = {r.id: r for r in load_ruleset(RULES).rules}
+    ceiling = load_ruleset(RULES).parameters["small_claims_max_amount"]
+    assert Leaf("amount", "lte", ceiling * 100) in shipped["action.escalate.small_claims"].when.items
+
+
+def test_a_money_threshold_finer_than_a_cent_is_refused(rules_copy):
+    write_rule(rules_copy, "status", rule(when={"fact": "amount", "gte": 100.005}))
+    with pytest.raises(RulesError, match=r"zz_test.yaml: rule status.test_rule: amount 100.005"):
+        load_ruleset(rules_copy)
+
+
+def test_a_remedy_missing_from_the_catalogue_is_refused(rules_copy):
+    write_rule(rules_copy, "remedies", rule(id="remedy.test", then={"remedy": "no_such_remedy", "priority": 1},
+                                            when={"fact": "track", "eq": "dispute"}))
+    with pytest.raises(RulesError, match=r"rule remedy.test: remedy 'no_such_remedy' is not in the catalogue"):
+        load_ruleset(rules_copy)
