@@ -20,6 +20,8 @@ from app.evidence.schemas import IntegrityReport
 from app.scenarios import load_scenario, scenario_paths
 from app.settings import PROJECT_ROOT
 from tests.evaluation.test_properties import PROPERTY_SETTINGS, case_logs
+from tests.support.evidence import in_future, open_case, post_event
+from tests.support.payloads import ago
 
 PATHS = scenario_paths(PROJECT_ROOT / "rules")
 
@@ -100,3 +102,26 @@ def test_a_promise_replaced_before_its_date_is_not_marked_broken(compiled):
     _, dossier = _dossier(scenario.case, scenario.events, scenario.as_of, compiled, "zh-CN")
     assert [p.status for p in dossier.promises] == ["replaced", "open"]
     assert "共作出 2 次有明确期限的承诺，其中 0 次到期未兑现" in dossier.summary
+
+
+# --- over HTTP, as a client reads both ---------------------------------------------------------
+
+
+def test_the_dossier_and_the_case_read_the_same_ledger_route_and_remedies(api):
+    case_id = open_case(api, platform={"name": "安心人寿保险APP", "kind": "insurer", "licensed": True})
+    # A promise replaced before its date, and part of the money before the new date.
+    post_event(api, case_id, "support_contacted", {"channel": "phone", "promised_resolution_at": ago(hours=1),
+                                                   "in_writing": True}, occurred_at=ago(days=2))
+    post_event(api, case_id, "support_contacted", {"channel": "email", "promised_resolution_at": in_future(days=3),
+                                                   "in_writing": True}, occurred_at=ago(days=1))
+    post_event(api, case_id, "funds_received", {"amount": "1000.00"}, occurred_at=ago(hours=2))
+    evaluation = api.get(f"/v1/cases/{case_id}").json()["evaluation"]
+    dossier = api.get(f"/v1/cases/{case_id}/dossier?format=json").json()
+    assert [p["state"] for p in evaluation["promises"]] == ["replaced", "open"]
+    assert [(p["seq"], p["status"]) for p in dossier["promises"]] == [
+        (p["seq"], p["state"]) for p in evaluation["promises"]]
+    assert [r["remedy"] for r in dossier["remedies"]] == [r["remedy"] for r in evaluation["remedies"]]
+    assert [r["title"] for r in dossier["remedies"]] == [r["title"] for r in evaluation["remedies"]]
+    assert dossier["regulator"]["body"] == evaluation["regulator"]["body"] == "nfra"
+    assert "12378" in dossier["regulator"]["label"] and dossier["deadline_note"] is None
+    assert evaluation["regulator"]["name"] in dossier["request"]
