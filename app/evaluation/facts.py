@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from app.evaluation.ledger import Excuse, Promise, fold_ledger
 from app.evaluation.model import CaseInput, EventInput, PromiseEntry
 
 DAY = timedelta(days=1)
@@ -157,15 +158,6 @@ class DerivedFacts:
     promises: list[PromiseEntry] = field(default_factory=list)  # the ledger, in order made
 
 
-@dataclass(frozen=True)
-class _Promise:
-    made: datetime
-    due: datetime
-    seq: int
-    in_writing: bool | None
-    source: str
-
-
 class _Acc:
     """Mutable scratchpad for one fold; only `derive` uses it."""
 
@@ -232,15 +224,15 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
     seen = sorted((e for e in events if e.occurred_at <= as_of), key=lambda e: (e.occurred_at, e.seq))
     acc.set("event_count", len(seen))
 
-    promises: list[_Promise] = []
-    excuses: list[tuple[datetime, int, bool]] = []  # (when, seq, a request for documents)
+    promises: list[Promise] = []
+    excuses: list[Excuse] = []
     explanations: set[str] = set()
     # What the notices and support said, compared once the whole log is read, so that a
     # contradiction is seen whichever of the two came first.
     notice_explanations: dict[str, int] = {}
     support_explanations: list[tuple[str, int]] = []
     received = Decimal(0)
-    payouts: list[tuple[datetime, Decimal]] = []  # (when, received so far)
+    payouts: list[datetime] = []
     paid_in_full_at: datetime | None = None
     pauses: list[tuple[datetime, datetime]] = []
     mediation_start: datetime | None = None
@@ -260,7 +252,7 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
             if d.get("expected_end_at") is not None:
                 end = _dt(d["expected_end_at"])
                 acc.times["notice_end_at"] = end
-                promises.append(_Promise(t, end, s, True, "notice"))
+                promises.append(Promise(t, end, s, True, "notice"))
         elif e.type == "notice_changed":
             acc.add("notice_changed_count", s)
             acc.set("notice_removed", d["change"] == "removed", s)
@@ -299,7 +291,7 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
                 acc.set("explanation_kinds_seen", len(explanations), s)
                 support_explanations.append((explanation, s))
             if d.get("promised_resolution_at") is not None:
-                promises.append(_Promise(t, _dt(d["promised_resolution_at"]), s,
+                promises.append(Promise(t, _dt(d["promised_resolution_at"]), s,
                                          d.get("in_writing"), "support"))
             elif explanation not in (None, "none"):
                 # A request for documents is an excuse only where the firm is not licensed;
@@ -308,7 +300,7 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
                 acc.add("undated_excuse_count", s)
                 if not documents:
                     acc.add("undated_excuse_count_besides_documents", s)
-                excuses.append((t, s, documents))
+                excuses.append(Excuse(t, s, documents))
         elif e.type == "urgency_stated":
             acc.set("urgency_stated", True, s)
         elif e.type == "withdrawal_attempted":
@@ -321,7 +313,7 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
                 acc.add("withdrawal_partial_count", s)
         elif e.type == "funds_received":
             received += Decimal(str(d["amount"]))
-            payouts.append((t, received))
+            payouts.append(t)
             acc.set("funds_received_any", True, s)
             if (d.get("full") or received >= case.amount) and paid_in_full_at is None:
                 acc.set("paid_in_full", True, s)
@@ -411,8 +403,13 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
             acc.set("explanation_conflicts_notice", True, seq)
             acc.prov["explanation_conflicts_notice"].update(notice_explanations.values())
 
-    ledger, transitions = _fold_promises(acc, promises, excuses, payouts, paid_in_full_at,
-                                         closed_at, as_of)
+    ledger = fold_ledger(promises, excuses, payouts, paid_in_full_at, closed_at, as_of)
+    for name, (value, seqs) in ledger.facts.items():
+        acc.v[name] = value
+        acc.prov.setdefault(name, set()).update(seqs)
+    if ledger.latest_due is not None:
+        acc.times["latest_promise_at"], seq = ledger.latest_due
+        acc.prov["latest_promise_at"] = {seq}
     if "extension_due_at" in acc.times and "platform_complaint_at" in acc.times:
         acc.v["extension_span_days"] = (acc.times["extension_due_at"] - acc.times["platform_complaint_at"]) // DAY
         acc.prov["extension_span_days"] = set(acc.prov.get("extension_due_at", set()))
@@ -431,59 +428,9 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
         provenance={k: frozenset(v) for k, v in acc.prov.items()},
         times=acc.times,
         pauses=pauses,
-        transitions=transitions,
-        promises=ledger,
+        transitions=ledger.transitions,
+        promises=ledger.entries,
     )
-
-
-def _fold_promises(acc: _Acc, promises: list[_Promise], excuses, payouts, paid_in_full_at,
-                   closed_at, as_of) -> tuple[list[PromiseEntry], set[datetime]]:
-    """The promise ledger: each dated promise kept, broken, partly paid, replaced or still open.
-
-    A promise replaced by a newer one before it fell due is not broken; one that passes without
-    the whole amount is broken (partly paid if some money came by then). Once the money is all
-    there, or the user closed the case, no promise can break any more.
-    """
-    transitions: set[datetime] = set()
-    promises.sort(key=lambda p: (p.made, p.seq))
-    ledger: list[PromiseEntry] = []
-    broken_dues: list[datetime] = []
-    for i, p in enumerate(promises):
-        acc.add("promise_count", p.seq)
-        later = promises[i + 1] if i + 1 < len(promises) else None
-        replaced = later is not None and later.made < p.due
-        paid = paid_in_full_at is not None and paid_in_full_at <= p.due
-        if paid and (not replaced or paid_in_full_at <= later.made):
-            state = "kept"
-        elif replaced:
-            state = "replaced"
-        elif closed_at is not None and closed_at <= p.due:
-            state = "closed"
-        elif p.due <= as_of:
-            state = "partly_paid" if any(p.made <= t <= p.due for t, _ in payouts) else "broken"
-            acc.add("broken_promise_count", p.seq)
-            broken_dues.append(p.due)
-        else:
-            state = "open"
-            transitions.add(p.due)
-        ledger.append(PromiseEntry(seq=p.seq, source=p.source, made_at=p.made, due_at=p.due,
-                                   in_writing=p.in_writing, state=state,
-                                   replaced_by=later.seq if state == "replaced" else None))
-    if promises:
-        last = promises[-1]
-        settled = min((t for t in (paid_in_full_at, closed_at) if t is not None), default=None)
-        acc.times["latest_promise_at"] = last.due
-        acc.prov["latest_promise_at"] = {last.seq}
-        acc.set("latest_promise_in_writing", bool(last.in_writing), last.seq)
-        acc.set("open_promise", last.due > as_of and settled is None, last.seq)
-    if broken_dues:
-        first_broken = min(broken_dues)
-        for made, seq, documents in excuses:
-            if made > first_broken:
-                acc.set("undated_excuse_after_broken_promise", True, seq)
-                if not documents:
-                    acc.set("undated_excuse_besides_documents_after_broken_promise", True, seq)
-    return ledger, transitions
 
 
 def _dt(value: Any) -> datetime:
