@@ -124,6 +124,8 @@ _fact("lawyer_consulted", bool, "a lawyer was consulted")
 _fact("lawsuit_filed", bool, "a suit was filed")
 _fact("police_report_filed", bool, "the police have a report")
 _fact("case_closed", bool, "the user closed the case")
+_fact("police_report_after_settled", bool,
+      "a police report came after the case was last paid in full or closed")
 
 _anchor("first_failure_at", "the first refused withdrawal")
 _anchor("withdrawal_requested_at", "the intake's withdrawal request")
@@ -223,6 +225,7 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
     mediation_start: datetime | None = None
     closed_at: datetime | None = None
     settled: list[tuple[datetime, int]] = []  # the moments the case was paid in full or closed
+    police_reports: list[tuple[datetime, int]] = []
 
     for e in seen:
         d, s, t = e.data, e.seq, e.occurred_at
@@ -370,6 +373,7 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
             acc.set("lawsuit_filed", True, s)
         elif e.type == "police_report_filed":
             acc.set("police_report_filed", True, s)
+            police_reports.append((t, s))
         elif e.type == "case_closed":
             acc.set("case_closed", True, s)
             closed_at = t if closed_at is None else closed_at
@@ -387,6 +391,9 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
         # The latest settling event: a red flag after it reopens the case (rules/status).
         acc.times["settled_at"], settled_seq = max(settled)
         acc.prov["settled_at"] = {settled_seq}
+        for report in police_reports:
+            if report > (acc.times["settled_at"], settled_seq):
+                acc.set("police_report_after_settled", True, report[1])
     acc.times["harm_known_at"] = acc.times["first_failure_at"]
     acc.prov["days_since_harm_known"] = acc.prov.get("days_since_first_failure", set())
     for name, spec in FACTS.items():
