@@ -90,7 +90,7 @@ _fact("pay_to_crypto_or_cash", bool, "told to pay in crypto or hand over cash")
 _fact("safe_account_requested", bool, "told to move money to a 'safe account'")
 _fact("credentials_requested", bool, "asked for codes, passwords or screen sharing")
 _fact("recovery_offer_count", int, "offers to recover the money")
-_fact("recovery_offer_for_fee", bool, "a recovery offer asks for money")
+_fact("recovery_offer_for_fee", bool, "a recovery offer asks for money (a fee or a deposit)")
 _fact("refund_notice_suspicious", bool, "a 'refund' notice asks to join a group, scan or pay")
 _fact("agent_solicitation_count", int, "surrender agents who approached the user")
 _fact("agent_charges_or_coaches", bool, "an agent asks for a fee or coaches false claims")
@@ -310,8 +310,10 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
             acc.set("credentials_requested", True, s)
         elif e.type == "recovery_offer_received":
             acc.add("recovery_offer_count", s)
-            if d["fee_requested"]:
+            if d["fee_requested"] or d.get("deposit_requested"):
                 acc.set("recovery_offer_for_fee", True, s)
+            if d.get("screen_share_requested"):
+                acc.set("credentials_requested", True, s)
         elif e.type == "refund_notice_received":
             if d.get("asks_group_or_fee"):
                 acc.set("refund_notice_suspicious", True, s)
