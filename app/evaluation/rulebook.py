@@ -26,7 +26,7 @@ STAGES = ("flags", "gate", "route", "clocks", "status", "actions")
 # Outputs a stage may set, and the facts it adds for the stages after it.
 STAGE_OUTPUTS = {
     "clocks": {"deadline", "anchor", "offset_days", "offset_years", "offset_working_days",
-               "end_of_day", "paused_by_mediation"},
+               "end_of_day", "paused_by_mediation", "ceiling"},
     "flags": {"flag"},
     "gate": {"track", "risk", "priority"},
     "route": {"regulator", "statutory_clocks", "priority"},
