@@ -101,6 +101,7 @@ for _t in ("guaranteed_returns", "small_withdrawals_only", "recruited_by_strange
            "mass_blocking"):
     _fact(f"trait_{_t}", bool, f"platform trait: {_t}")
 
+_fact("complaint_count", int, "complaints filed, to any authority")
 _fact("complaint_platform_filed", bool, "a formal complaint went to the firm")
 _fact("complaint_regulator_filed", bool, "a complaint went to the regulator or 12378")
 _fact("complaint_association_filed", bool, "a complaint went to the industry association")
@@ -327,6 +328,7 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
             acc.set(f"trait_{d['trait']}", True, s)
         elif e.type == "complaint_filed":
             authority = d["authority"]
+            acc.add("complaint_count", s)
             if authority == "platform":
                 acc.set("complaint_platform_filed", True, s)
                 acc.times["platform_complaint_at"] = t

@@ -6,6 +6,7 @@ Every problem is reported with the file and the rule it is in, at start-up and b
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -41,6 +42,8 @@ REQUIRED_OUTPUTS = {
     "status": {"status", "priority"},
     "actions": {"recommend", "priority"},
 }
+# Explanations say the number, not "the set number of days": `{param:name}` is its value.
+_PARAM_TOKEN = re.compile(r"\{param:([A-Za-z0-9_]+)\}")
 _SCHEMAS = Path(__file__).resolve().parent.parent.parent / "rules" / "schema"
 _POLICY_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -264,11 +267,19 @@ def _parse_rule(raw: dict[str, Any], stage: str, rel: str, parameters: Mapping[s
         value = tuple(value) if op == "in" else param(value)
         return Leaf(c["fact"], op, value)
 
+    def text(value: str) -> str:
+        def number(match: re.Match) -> str:
+            value = param({"param": match.group(1)})
+            return str(int(value)) if float(value).is_integer() else str(value)
+
+        return _PARAM_TOKEN.sub(number, value)
+
     then = {k: param(v) for k, v in raw["then"].items()}
     return Rule(
         id=raw["id"], stage=stage, file=rel, description=raw["description"],
         sources=tuple(raw["sources"]), when=condition(raw["when"]),
-        then=MappingProxyType(then), explain=MappingProxyType(dict(raw["explain"])),
+        then=MappingProxyType(then),
+        explain=MappingProxyType({locale: text(t) for locale, t in raw["explain"].items()}),
     )
 
 
