@@ -17,7 +17,7 @@ from app.dossier.texts import day, heading, label, money, when
 from app.evaluation.catalogue import Catalogue
 from app.evidence.schemas import IntegrityReport
 
-RED_FLAGS = tuple(f"R{i}" for i in range(1, 9)) + tuple(f"S{i}" for i in range(1, 8))
+RED_FLAG_KINDS = ("hard", "soft")  # the catalogue says which flags are red ones
 UNKEPT = ("broken", "partly_paid")  # ledger states of a date that passed without the money
 
 
@@ -214,7 +214,8 @@ def build_dossier(*, case: CaseFacts, events: Sequence[EventLike], files: Sequen
                   for r in evaluation.remedies],
         red_flags=[RedFlag(id=f, title=catalogue.flags[f]["title"][loc],
                            detail=catalogue.flags[f]["detail"][loc])
-                   for f in evaluation.flags if f in RED_FLAGS and f in catalogue.flags],
+                   for f in evaluation.flags
+                   if f in catalogue.flags and catalogue.flags[f].get("kind") in RED_FLAG_KINDS],
         money=_money(case, events, loc) if police else [],
         account_hints=_account_hints(events, loc, cur) if police else [],
         notes=paragraphs.police_notes(loc) if police else [],

@@ -199,8 +199,10 @@ def _winner(rules: Iterable[Rule], output: str, default: Any) -> Any:
 
 def _clocks(fired: list[Rule], derived: DerivedFacts, as_of: datetime, rs: Ruleset,
             because) -> list[Deadline]:
-    """Turn fired clock rules into dated deadlines; for one kind, the latest date wins."""
+    """Turn fired clock rules into dated deadlines; for one kind, the latest date wins, but
+    never past the earliest `ceiling` rule of that kind (an extension cannot outrun the law)."""
     chosen: dict[str, Deadline] = {}
+    ceilings: dict[str, Deadline] = {}
     for rule in fired:
         then = rule.then
         anchor = derived.times.get(then["anchor"])
@@ -220,9 +222,14 @@ def _clocks(fired: list[Rule], derived: DerivedFacts, as_of: datetime, rs: Rules
         anchor_seqs = derived.provenance.get(then["anchor"], frozenset())
         reason = reason.model_copy(update={"events": sorted(set(reason.events) | anchor_seqs)})
         deadline = Deadline(kind=then["deadline"], due_at=due, lapsed=due <= as_of, because=reason)
-        current = chosen.get(deadline.kind)
-        if current is None or deadline.due_at > current.due_at:
-            chosen[deadline.kind] = deadline
+        pool = ceilings if then.get("ceiling") else chosen
+        current = pool.get(deadline.kind)
+        if current is None or (deadline.due_at < current.due_at if pool is ceilings
+                               else deadline.due_at > current.due_at):
+            pool[deadline.kind] = deadline
+    for kind, ceiling in ceilings.items():
+        if kind in chosen and ceiling.due_at < chosen[kind].due_at:
+            chosen[kind] = ceiling
     return sorted(chosen.values(), key=lambda d: (d.due_at, d.kind))
 
 

@@ -100,7 +100,7 @@ _fact("pay_to_crypto_or_cash", bool, "told to pay in crypto or hand over cash")
 _fact("safe_account_requested", bool, "told to move money to a 'safe account'")
 _fact("credentials_requested", bool, "asked for codes, passwords or screen sharing")
 _fact("recovery_offer_count", int, "offers to recover the money")
-_fact("recovery_offer_for_fee", bool, "a recovery offer asks for money")
+_fact("recovery_offer_for_fee", bool, "a recovery offer asks for money (a fee or a deposit)")
 _fact("refund_notice_suspicious", bool, "a 'refund' notice asks to join a group, scan or pay")
 _fact("agent_solicitation_count", int, "surrender agents who approached the user")
 _fact("agent_charges_or_coaches", bool, "an agent asks for a fee or coaches false claims")
@@ -111,6 +111,7 @@ for _t in ("guaranteed_returns", "small_withdrawals_only", "recruited_by_strange
            "mass_blocking"):
     _fact(f"trait_{_t}", bool, f"platform trait: {_t}")
 
+_fact("complaint_count", int, "complaints filed, to any authority")
 _fact("complaint_platform_filed", bool, "a formal complaint went to the firm")
 _fact("complaint_regulator_filed", bool, "a complaint went to the regulator or 12378")
 _fact("complaint_association_filed", bool, "a complaint went to the industry association")
@@ -134,6 +135,8 @@ _fact("lawyer_consulted", bool, "a lawyer was consulted")
 _fact("lawsuit_filed", bool, "a suit was filed")
 _fact("police_report_filed", bool, "the police have a report")
 _fact("case_closed", bool, "the user closed the case")
+_fact("police_report_after_settled", bool,
+      "a police report came after the case was last paid in full or closed")
 
 _anchor("first_failure_at", "the first refused withdrawal")
 _anchor("withdrawal_requested_at", "the intake's withdrawal request")
@@ -238,6 +241,7 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
     mediation_start: datetime | None = None
     closed_at: datetime | None = None
     settled: list[tuple[datetime, int]] = []  # the moments the case was paid in full or closed
+    police_reports: list[tuple[datetime, int]] = []
 
     for e in seen:
         d, s, t = e.data, e.seq, e.occurred_at
@@ -329,8 +333,10 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
             acc.set("credentials_requested", True, s)
         elif e.type == "recovery_offer_received":
             acc.add("recovery_offer_count", s)
-            if d["fee_requested"]:
+            if d["fee_requested"] or d.get("deposit_requested"):
                 acc.set("recovery_offer_for_fee", True, s)
+            if d.get("screen_share_requested"):
+                acc.set("credentials_requested", True, s)
         elif e.type == "refund_notice_received":
             if d.get("asks_group_or_fee"):
                 acc.set("refund_notice_suspicious", True, s)
@@ -344,6 +350,7 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
             acc.set(f"trait_{d['trait']}", True, s)
         elif e.type == "complaint_filed":
             authority = d["authority"]
+            acc.add("complaint_count", s)
             if authority == "platform":
                 acc.set("complaint_platform_filed", True, s)
                 acc.times["platform_complaint_at"] = t
@@ -392,6 +399,7 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
             acc.set("lawsuit_filed", True, s)
         elif e.type == "police_report_filed":
             acc.set("police_report_filed", True, s)
+            police_reports.append((t, s))
         elif e.type == "case_closed":
             acc.set("case_closed", True, s)
             closed_at = t if closed_at is None else closed_at
@@ -417,6 +425,9 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
         # The latest settling event: a red flag after it reopens the case (rules/status).
         acc.times["settled_at"], settled_seq = max(settled)
         acc.prov["settled_at"] = {settled_seq}
+        for report in police_reports:
+            if report > (acc.times["settled_at"], settled_seq):
+                acc.set("police_report_after_settled", True, report[1])
     acc.times["harm_known_at"] = acc.times["first_failure_at"]
     acc.prov["days_since_harm_known"] = acc.prov.get("days_since_first_failure", set())
     for name, spec in FACTS.items():

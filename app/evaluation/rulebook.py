@@ -6,9 +6,10 @@ Every problem is reported with the file and the rule it is in, at start-up and b
 
 import hashlib
 import json
-from decimal import Decimal, InvalidOperation
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
@@ -27,7 +28,7 @@ STAGES = ("flags", "gate", "route", "clocks", "status", "actions", "remedies")
 # Outputs a stage may set, and the facts it adds for the stages after it.
 STAGE_OUTPUTS = {
     "clocks": {"deadline", "anchor", "offset_days", "offset_years", "offset_working_days",
-               "end_of_day", "paused_by_mediation"},
+               "end_of_day", "paused_by_mediation", "ceiling"},
     "flags": {"flag"},
     "gate": {"track", "risk", "priority"},
     "route": {"regulator", "statutory_clocks", "priority"},
@@ -44,6 +45,8 @@ REQUIRED_OUTPUTS = {
     "actions": {"recommend", "priority"},
     "remedies": {"remedy", "priority"},
 }
+# Explanations say the number, not "the set number of days": `{param:name}` is its value.
+_PARAM_TOKEN = re.compile(r"\{param:([A-Za-z0-9_]+)\}")
 _SCHEMAS = Path(__file__).resolve().parent.parent.parent / "rules" / "schema"
 _POLICY_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -284,11 +287,19 @@ def _parse_rule(raw: dict[str, Any], stage: str, rel: str, parameters: Mapping[s
                              "two decimal places")
         return int(scaled)
 
+    def text(value: str) -> str:
+        def number(match: re.Match) -> str:
+            value = param({"param": match.group(1)})
+            return str(int(value)) if float(value).is_integer() else str(value)
+
+        return _PARAM_TOKEN.sub(number, value)
+
     then = {k: param(v) for k, v in raw["then"].items()}
     return Rule(
         id=raw["id"], stage=stage, file=rel, description=raw["description"],
         sources=tuple(raw["sources"]), when=condition(raw["when"]),
-        then=MappingProxyType(then), explain=MappingProxyType(dict(raw["explain"])),
+        then=MappingProxyType(then),
+        explain=MappingProxyType({locale: text(t) for locale, t in raw["explain"].items()}),
     )
 
 
