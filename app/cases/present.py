@@ -3,12 +3,14 @@
 from typing import Any
 
 from app.cases.schemas import EvaluationRead, UpcomingRead
+from app.evaluation.catalogue import render
 from app.evaluation.rulebook import Ruleset
 
 
 def present_evaluation(evaluation: dict[str, Any], ruleset: Ruleset, locale: str) -> EvaluationRead:
     """Attach titles, details and reasons in `locale` to an evaluation's ids."""
-    next_actions = _actions(evaluation["next_actions"], ruleset, locale)
+    body = (evaluation.get("regulator") or {}).get("body")
+    next_actions = _actions(evaluation["next_actions"], ruleset, locale, body)
     deadlines = [{**d, "because": _because(d["because"], ruleset, locale)} for d in evaluation["deadlines"]]
     return EvaluationRead.model_validate(
         {**evaluation, "next_actions": next_actions, "deadlines": deadlines, "locale": locale,
@@ -27,11 +29,12 @@ def _regulator(route: dict[str, Any] | None, ruleset: Ruleset, locale: str) -> d
             "hotline_name": names.get("hotline_name", {}).get(locale, "")}
 
 
-def present_upcoming(upcoming: dict[str, Any] | None, ruleset: Ruleset, locale: str) -> UpcomingRead | None:
+def present_upcoming(upcoming: dict[str, Any] | None, ruleset: Ruleset, locale: str,
+                     body: str | None = None) -> UpcomingRead | None:
     if upcoming is None:
         return None
     return UpcomingRead.model_validate(
-        {**upcoming, "new_actions": _actions(upcoming["new_actions"], ruleset, locale)})
+        {**upcoming, "new_actions": _actions(upcoming["new_actions"], ruleset, locale, body)})
 
 
 def _because(b: dict[str, Any], ruleset: Ruleset, locale: str) -> dict[str, Any]:
@@ -40,14 +43,17 @@ def _because(b: dict[str, Any], ruleset: Ruleset, locale: str) -> dict[str, Any]
     return {**b, "reason": rule.explain[locale] if rule else b["rule"]}
 
 
-def _actions(advice: list[dict[str, Any]], ruleset: Ruleset, locale: str) -> list[dict[str, Any]]:
+def _actions(advice: list[dict[str, Any]], ruleset: Ruleset, locale: str,
+             body: str | None) -> list[dict[str, Any]]:
+    """Texts in `locale`, naming the body the route rules chose (`body`) where a text names one."""
+    catalogue = ruleset.catalogue
     out = []
     for item in advice:
-        spec = ruleset.catalogue.actions.get(item["action"])
+        spec = catalogue.actions.get(item["action"])
         out.append({
             **item,
-            "title": spec.title[locale] if spec else item["action"],
-            "detail": spec.detail[locale] if spec else "",
+            "title": render(spec.title[locale], catalogue, body, locale) if spec else item["action"],
+            "detail": render(spec.detail[locale], catalogue, body, locale) if spec else "",
             "because": _because(item["because"], ruleset, locale),
         })
     return out
