@@ -228,8 +228,9 @@ def build_dossier(*, case: CaseFacts, events: Sequence[EventLike], files: Sequen
                                  sources=list(d.because.sources)) for d in evaluation.deadlines],
         deadline_note=deadline_note,
         remedies=[] if police else paragraphs.remedies(
-            loc, platform_kind=case.platform_kind, licence=licence, amount=case.amount,
-            decision=decisions[-1] if decisions else None),
+            loc, platform_kind=case.platform_kind,
+            regulator=evaluation.regulator and evaluation.regulator.body, catalogue=catalogue,
+            amount=case.amount, decision=decisions[-1] if decisions else None),
         red_flags=[RedFlag(id=f, title=catalogue.flags[f]["title"][loc],
                            detail=catalogue.flags[f]["detail"][loc])
                    for f in evaluation.flags

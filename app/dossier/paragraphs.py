@@ -6,6 +6,10 @@ Each cites the FACTS.md ids it rests on, so a reader of the JSON can check the b
 from decimal import Decimal
 
 from app.dossier.model import Remedy
+from app.evaluation.catalogue import NO_ROUTE, Catalogue, regulator_text
+
+_ROUTE_SOURCES = {"nfra": ["B3.1", "B2.1", "B1.11"], "pboc": ["B3.2"], "csrc": ["B3.3"],
+                  "market": ["B3.5", "B2.7"]}
 
 # Above this, a lawyer's view is worth its cost (DESIGN §3 default; rules carry the real one).
 LARGE_AMOUNT = Decimal("50000")
@@ -69,12 +73,12 @@ def declaration(locale: str, *, police: bool) -> str:
                    "Complaints, art. 16).")
 
 
-def remedies(locale: str, *, platform_kind: str, licence: str, amount: Decimal,
-             decision: str | None) -> list[Remedy]:
-    """The routes still open on the dispute track, most direct first."""
+def remedies(locale: str, *, platform_kind: str, regulator: str | None, catalogue: Catalogue,
+             amount: Decimal, decision: str | None) -> list[Remedy]:
+    """The routes still open on the dispute track, most direct first; `regulator` is the body
+    the route rules chose (FACTS B3), named as the rules' catalogue names it."""
     zh = locale == "zh-CN"
     out: list[Remedy] = []
-    financial = platform_kind in ("bank", "insurer", "broker", "payment", "lending", "investment")
     if decision in ("rejected", "partially_upheld"):
         out.append(Remedy(
             title="向被投诉机构的上级机构申请核查" if zh else "Ask the firm's superior to review the decision",
@@ -82,39 +86,33 @@ def remedies(locale: str, *, platform_kind: str, licence: str, amount: Decimal,
                     "A disputed decision can be put in writing to the firm's superior within 30 days of "
                     "receiving it; the superior answers within 30 days."),
             sources=["B1.5"]))
-    if financial or licence in ("yes", "claimed"):
+    if regulator != "police":
+        body = regulator or NO_ROUTE
+        name = regulator_text(catalogue, body, "name", locale)
+        hotline = catalogue.regulators.get(body, {}).get("hotline", "")
+        how = regulator_text(catalogue, body, "how", locale)
+        channel = regulator_text(catalogue, body, "hotline_name", locale)
         out.append(Remedy(
-            title="向国家金融监督管理总局派出机构投诉或拨打 12378" if zh else
-            "Complain to the NFRA local office or call 12378",
-            detail=("12378 是银行保险消费者投诉维权热线，登记投诉人、投诉事项和诉求后转交属地监管部门，"
-                    "处理进度可以查询；监管部门应在 7 个工作日内将投诉转交被投诉机构。" if zh else
-                    "12378 is the banking and insurance consumer hotline: it records the complainant, the "
-                    "matter and the request, routes them to the local regulator, and progress can be "
-                    "queried; the regulator forwards a complaint to the firm within 7 working days."),
-            sources=["B2.1", "B1.11"]))
-    if platform_kind == "insurer":
+            title=(f"向{name}投诉" + (f"（{hotline}）" if hotline else "")) if zh else
+            f"Complain to {name}" + (f" ({hotline})" if hotline else ""),
+            detail=f"可通过{channel}提出。{how}" if zh else f"Use {channel}. {how}",
+            sources=_ROUTE_SOURCES.get(body, ["B3.1", "B3.2", "B3.3", "B3.5"])))
+    if platform_kind in ("insurer", "insurance_intermediary"):
         out.append(Remedy(
             title="申请保险行业协会调解" if zh else "Ask the insurance industry association to mediate",
             detail=("各地保险行业协会设有调解组织，调解期间不计入机构处理投诉的期限。" if zh else
                     "Provincial insurance associations run mediation committees; mediation time does not "
                     "count against the firm's complaint deadline."),
             sources=["B2.3", "B1.2"]))
-    if not financial:
-        out.append(Remedy(
-            title="向市场监管部门（12315）投诉" if zh else "Complain to the market regulator (12315)",
-            detail=("非金融类平台可向 12315 投诉：7 个工作日内决定是否受理，调解 45 个工作日内未达成一致即终止。" if zh else
-                    "A non-financial platform can be reported to 12315: it decides within 7 working days "
-                    "whether to accept, and mediation ends after 45 working days without agreement."),
-            sources=["B2.7"]))
     out.append(Remedy(
         title="向人民法院起诉" if zh else "Sue in the people's court",
-        detail=("诉讼时效为三年，自知道或应当知道权利受到损害及义务人之日起计算。标的额较小的简单金钱纠纷"
-                "适用小额诉讼程序，具体标准以当地上年度职工年平均工资为准（例如 2022 年浙江为 54,323 元）。" if zh else
+        detail=("诉讼时效为三年，自知道或应当知道权利受到损害及义务人之日起计算。事实清楚的简单金钱纠纷，"
+                "标的额不超过本省上一年度就业人员年平均工资 50% 的，适用一审终审的小额诉讼程序。" if zh else
                 "The limitation period is three years from when the harm and the party responsible were "
-                "or should have been known. Small, simple money claims go through the small-claims "
-                "procedure, under a threshold tied to the province's average wage (Zhejiang 2022: "
-                "CNY 54,323)."),
-        sources=["B2.4", "B2.5", "B2.6"]))
+                "or should have been known. A simple money claim of at most 50% of the province's "
+                "average annual wage for the previous year goes through the single-hearing "
+                "small-claims procedure."),
+        sources=["B2.4", "B2.5"]))
     if amount >= LARGE_AMOUNT:
         out.append(Remedy(
             title="咨询专业律师" if zh else "Consult a lawyer",

@@ -88,6 +88,11 @@ def render(text: str, catalogue: Catalogue, body: str | None, locale: str) -> st
     return _PLACEHOLDER.sub(lambda m: (entry.get(m.group(1)) or {}).get(locale, ""), text)
 
 
+def regulator_text(catalogue: Catalogue, body: str | None, field: str, locale: str) -> str:
+    """One field (name, hotline_name, site, how) of a body's entry; `none` when there is no route."""
+    return render("{regulator_" + field + "}", catalogue, body, locale)
+
+
 def pick_locale(accept_language: str | None) -> str:
     """Choose zh-CN or en from an Accept-Language header, by its q-values."""
     if not accept_language:
