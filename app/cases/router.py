@@ -131,7 +131,7 @@ def get_case(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession,
     if upcoming:
         read.upcoming = present_upcoming(
             service.upcoming_change(session=session, case=case, evaluation=evaluation, ruleset=ruleset),
-            ruleset.ruleset, lang)
+            ruleset.ruleset, lang, read.evaluation.regulator and read.evaluation.regulator.body)
     return read
 
 

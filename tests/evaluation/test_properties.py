@@ -456,3 +456,32 @@ def test_a_hard_flag_after_the_case_ended_reopens_it(ruleset, log, flag, ending,
     assert ev.status in ("fraud_suspected", "reported_to_police")
     assert ev.track == "fraud"
     assert ev.next_actions[0].action in ("fraud.report_police", "fraud.stop_payments")
+
+
+# --- advice that fits the stage (issue 10, class 6) -----------------------------------------------
+
+
+@PROPERTY_SETTINGS
+@given(log=case_logs())
+def test_no_first_steps_once_a_complaint_was_filed_or_a_decision_came_back(ruleset, log):
+    case, events, as_of = log
+    past = {e.type for e in _occurred(events, as_of)}
+    if not past & {"complaint_filed", "complaint_forwarded", "decision_received"}:
+        return
+    ev = evaluate(case, events, as_of, ruleset)
+    assert [a.action for a in ev.next_actions if a.guide_step == 1] == []
+    assert "action.communicate.ask_details.first_contact" not in ev.rules_fired
+
+
+@PROPERTY_SETTINGS
+@given(log=case_logs())
+def test_the_regulator_route_is_the_police_exactly_on_the_fraud_track_or_for_betting(ruleset, log):
+    case, events, as_of = log
+    ev = evaluate(case, events, as_of, ruleset)
+    betting = case.platform_kind == "gaming" or "S6" in ev.flags
+    assert (ev.regulator is not None and ev.regulator.body == "police") == (ev.track == "fraud" or betting)
+    if ev.regulator is not None and ev.regulator.statutory_clocks:
+        assert ev.regulator.body in ("nfra", "police")
+    if any(d.kind in ("firm_decision", "regulator_forward", "superior_review", "superior_answer")
+           for d in ev.deadlines):
+        assert ev.regulator is not None and ev.regulator.statutory_clocks
