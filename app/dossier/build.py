@@ -173,8 +173,9 @@ def build_dossier(*, case: CaseFacts, events: Sequence[EventLike], files: Sequen
             days=max((now - case.withdrawal_requested_at).days, 0), explanations=explanations,
             promised=len(promises), broken=sum(p.status in UNKEPT for p in promises),
             evidence=len(evidence))
-        request = paragraphs.complaint_request(
-            loc, amount=amount, requested=requested, body=route.name if route else None)
+        # The request is addressed to the routed regulator; the police are asked elsewhere.
+        addressee = route.name if route is not None and route.body != "police" else None
+        request = paragraphs.complaint_request(loc, amount=amount, requested=requested, body=addressee)
     # Whether the statutory clocks bind the firm is the route's answer, stated here, not re-derived.
     deadline_note = None if route is not None and route.statutory_clocks else \
         paragraphs.no_statutory_clocks(loc, body=route.name if route else None,
