@@ -108,7 +108,9 @@ class Evaluation(_Out):
     next_actions: list[ActionAdvice]
     flags: list[str]
     deadlines: list[Deadline]
-    regulator: RegulatorRoute | None
+    # None while the platform's kind says nothing about a regulator; also in projections stored
+    # before the route existed (0.2.0), which are read back as they were.
+    regulator: RegulatorRoute | None = None
     next_transition_at: datetime | None
     # Defaults keep projections stored by an older ruleset readable.
     promises: list[PromiseEntry] = []
