@@ -20,7 +20,8 @@ _EVENTS = TypeAdapter(list[CaseEventCreate])
 _EXPECT_KEYS = {
     "status", "risk_level", "track", "escalation_level", "flags_include", "flags_exclude",
     "actions_include", "actions_exclude", "actions_first", "rules_fired", "rules_not_fired",
-    "deadlines", "next_transition_at",
+    "deadlines", "next_transition_at", "regulator", "promises", "remedies_include",
+    "remedies_exclude",
 }
 
 
@@ -73,7 +74,9 @@ def check(scenario: Scenario, compiled: CompiledRuleset) -> list[str]:
     for key in ("status", "risk_level", "track", "escalation_level"):
         if key in x and getattr(ev, key) != x[key]:
             problems.append(f"{key} is {getattr(ev, key)!r}, expected {x[key]!r}")
-    for key, have in (("flags", ev.flags), ("actions", actions), ("rules", ev.rules_fired)):
+    remedies = [r.remedy for r in ev.remedies]
+    for key, have in (("flags", ev.flags), ("actions", actions), ("rules", ev.rules_fired),
+                      ("remedies", remedies)):
         want_in = x.get(f"{key}_include" if key != "rules" else "rules_fired", [])
         want_out = x.get(f"{key}_exclude" if key != "rules" else "rules_not_fired", [])
         missing = [w for w in want_in if w not in have]
@@ -92,10 +95,32 @@ def check(scenario: Scenario, compiled: CompiledRuleset) -> list[str]:
             problems.append(f"deadline {want['kind']} lapsed={match[0].lapsed}")
         elif "due_at" in want and match[0].due_at != _dt(want["due_at"]):
             problems.append(f"deadline {want['kind']} due {match[0].due_at}, expected {want['due_at']}")
+    if "promises" in x:
+        problems += _promise_problems(x["promises"], ev)
+    if "regulator" in x:
+        have = ev.regulator and {"body": ev.regulator.body, "statutory_clocks": ev.regulator.statutory_clocks}
+        want = x["regulator"]
+        if want is None and have is not None or want is not None and (
+                have is None or any(have[k] != v for k, v in want.items())):
+            problems.append(f"regulator is {have}, expected {want}")
     if "next_transition_at" in x:
         want = _dt(x["next_transition_at"]) if x["next_transition_at"] else None
         if ev.next_transition_at != want:
             problems.append(f"next_transition_at is {ev.next_transition_at}, expected {want}")
+    return problems
+
+
+def _promise_problems(want: list[dict[str, Any]], ev: Evaluation) -> list[str]:
+    """The ledger, entry by entry in the order the promises were made: every key given matches."""
+    have = [p.model_dump() for p in ev.promises]
+    if len(have) != len(want):
+        return [f"{len(have)} promises in the ledger, expected {len(want)}: {have}"]
+    problems = []
+    for index, (got, expected) in enumerate(zip(have, want)):
+        for key, value in expected.items():
+            value = _dt(value) if key.endswith("_at") else value
+            if got.get(key) != value:
+                problems.append(f"promise {index + 1} {key} is {got.get(key)!r}, expected {value!r}")
     return problems
 
 

@@ -65,11 +65,18 @@ class CredentialsRequestedEvent(EventBase):
     data: CredentialsRequestedData
 
 
-# R5: "recovery" for a fee.
+# S8: an offer to get the money back, free or not (B2.15); R5 once it asks for money.
 class RecoveryOfferReceivedData(EventData):
     fee_requested: StrictBool
     # Free text: these offers arrive by every medium (QQ group, short-video comment, phone call).
     channel: Label | None = None
+    # Who the contact claims to be: the lure wears many coats, and the dossier names it.
+    poses_as: Literal["advisor", "lawyer", "official", "hacker", "recovery_agency", "other"] | None = None
+    # Moving the talk to a private chat is the lure's usual first step; not a flag on its own.
+    private_chat: StrictBool | None = None
+    # Screen sharing is R7 and a "deposit" or "channel fee" is R5, however the offer began.
+    screen_share_requested: StrictBool | None = None
+    deposit_requested: StrictBool | None = None
 
 
 class RecoveryOfferReceivedEvent(EventBase):

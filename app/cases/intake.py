@@ -16,6 +16,8 @@ class PlatformIn(Schema):
     kind: Literal[
         "insurer",
         "bank",
+        "insurance_intermediary",
+        "consumer_finance",
         "broker",
         "payment",
         "investment",

@@ -145,7 +145,7 @@ def get_case(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession,
     if upcoming:
         read.upcoming = present_upcoming(
             service.upcoming_change(session=session, case=case, evaluation=evaluation, ruleset=ruleset),
-            ruleset.ruleset, lang)
+            ruleset.ruleset, lang, read.evaluation.regulator and read.evaluation.regulator.body)
     return read
 
 
@@ -235,7 +235,7 @@ def get_event(case_id: uuid.UUID, seq: Annotated[int, Path(ge=1, le=MAX_SEQ)], c
     return EventRead.model_validate(event)
 
 
-@evaluation_router.post("/evaluate", response_model=EvaluationRead)
+@evaluation_router.post("/evaluate", response_model=EvaluationRead, responses=problems(409))
 def what_if(body: WhatIf, caller: CurrentCaller, ruleset: CurrentRuleset, now: Now,
             locale: Locale) -> EvaluationRead:
     """Evaluate an intake and events without storing anything."""

@@ -36,6 +36,39 @@ class DeadlineRead(BaseModel):
     because: BecauseRead
 
 
+class PromiseRead(BaseModel):
+    seq: int = Field(description="The event that made the promise")
+    source: Literal["support", "notice"] = Field(
+        description="Support's promised resolution date, or a notice's stated end")
+    made_at: datetime
+    due_at: datetime
+    in_writing: bool | None
+    state: Literal["kept", "broken", "partly_paid", "replaced", "closed", "open"] = Field(
+        description="kept: paid in full by the date; broken: the date passed unpaid; partly_paid: "
+                    "the date passed with only part of the money; replaced: a newer promise came "
+                    "before the date; closed: the case was closed first; open: not yet due")
+    replaced_by: int | None = Field(default=None, description="The seq of the promise that replaced it")
+
+
+class RemedyRead(BaseModel):
+    remedy: str
+    title: str
+    detail: str
+    sources: list[str] = Field(description="FACTS.md ids behind the route itself")
+    because: BecauseRead
+
+
+class RegulatorRead(BaseModel):
+    """The body that takes the case beyond the firm, as the route rules chose it (FACTS B3)."""
+
+    body: Literal["nfra", "pboc", "csrc", "police", "market"]
+    statutory_clocks: bool = Field(description="Whether the complaint clocks of the NFRA rules bind the firm")
+    name: str = Field(description="The body's name, in the response language")
+    hotline: str = Field(description="Its number: 12378, 12363, 12386, 110 or 12315")
+    hotline_name: str = Field(description="The number's full name, in the response language")
+    because: BecauseRead
+
+
 class EvaluationRead(BaseModel):
     status: str
     escalation_level: int | None
@@ -44,7 +77,13 @@ class EvaluationRead(BaseModel):
     next_actions: list[ActionRead]
     flags: list[str]
     deadlines: list[DeadlineRead]
+    regulator: RegulatorRead | None = Field(
+        default=None, description="Who takes the case beyond the firm; null while the platform's kind is unknown")
     next_transition_at: datetime | None
+    promises: list[PromiseRead] = Field(
+        default_factory=list, description="Every dated promise and what became of it, in the order made")
+    remedies: list[RemedyRead] = Field(
+        default_factory=list, description="Routes to redress still open, most direct first (dispute track)")
     rules_fired: list[str]
     ruleset_version: str
     ruleset_hash: str

@@ -186,11 +186,7 @@ def append_event(*, session: Session, client_id: uuid.UUID, case_id: uuid.UUID,
 
 def _replay(case: Case, stored: CaseEvent, event_in: CaseEventCreate) -> Appended:
     """An offline queue sent the same event again: answer with what is stored."""
-    same = (stored.type == event_in.type
-            and stored.data == event_in.data.model_dump(mode="json", exclude_none=True)
-            and stored.occurred_at == _utc(event_in.occurred_at)
-            and stored.note == event_in.note)
-    if not same:
+    if (stored.type, stored.data, stored.occurred_at, stored.note) != _content(event_in):
         raise Conflict("This event_id is already stored with different content.", field="event_id",
                        seq=stored.seq)
     return Appended(case, stored, Evaluation.model_validate(case.evaluation), replayed=True)
@@ -263,14 +259,33 @@ def upcoming_change(*, session: Session, case: Case, evaluation: dict[str, Any],
     }
 
 
+def _content(event_in: CaseEventCreate) -> tuple:
+    """What must match for a second post with the same event_id to be the same event."""
+    return (event_in.type, event_in.data.model_dump(mode="json", exclude_none=True),
+            _utc(event_in.occurred_at), event_in.note)
+
+
 def what_if(*, case_in: CaseCreate, events: list[CaseEventCreate], as_of: datetime,
             ruleset: CompiledRuleset) -> Evaluation:
-    """Evaluate an intake and events without storing anything; events get seq 1..n in order."""
-    inputs = [
-        EventInput(seq=i, type=e.type, occurred_at=_utc(e.occurred_at),
-                   data=e.data.model_dump(mode="json", exclude_none=True))
-        for i, e in enumerate(events, start=1)
-    ]
+    """Evaluate an intake and events without storing anything; events get seq 1..n in order.
+
+    An event repeated with its event_id counts once, as it would when posted to a stored case;
+    the same event_id with other content is refused the same way too.
+    """
+    first: dict[uuid.UUID, tuple[int, tuple]] = {}
+    inputs: list[EventInput] = []
+    for index, event_in in enumerate(events):
+        content = _content(event_in)
+        if event_in.event_id is not None:
+            if event_in.event_id in first:
+                seq, seen = first[event_in.event_id]
+                if seen != content:
+                    raise Conflict("This event_id is already in the list with different content.",
+                                   field=f"events[{index}].event_id", seq=seq)
+                continue
+            first[event_in.event_id] = (len(inputs) + 1, content)
+        inputs.append(EventInput(seq=len(inputs) + 1, type=event_in.type, occurred_at=content[2],
+                                 data=content[1]))
     return evaluate(intake_input(case_in), inputs, as_of, ruleset)
 
 

@@ -10,14 +10,15 @@ from app.cases.schemas import EvaluationRead
 from app.dossier import paragraphs
 from app.dossier.model import (
     Contact, DeadlineEntry, Dossier, EvidenceEntry, Fact, Integrity, MoneyEntry, Promise, RedFlag,
-    Respondent,
+    RegulatorEntry, Remedy, Respondent,
 )
 from app.dossier.narrative import answer, sentence, value
 from app.dossier.texts import day, heading, label, money, when
 from app.evaluation.catalogue import Catalogue
 from app.evidence.schemas import IntegrityReport
 
-RED_FLAGS = tuple(f"R{i}" for i in range(1, 9)) + tuple(f"S{i}" for i in range(1, 8))
+RED_FLAG_KINDS = ("hard", "soft")  # the catalogue says which flags are red ones
+UNKEPT = ("broken", "partly_paid")  # ledger states of a date that passed without the money
 
 
 class EventLike(Protocol):
@@ -84,35 +85,13 @@ def _contacts(events: Sequence[EventLike], loc: str, cur: str) -> list[Contact]:
     return rows
 
 
-def _paid_at(events: Sequence[EventLike]) -> datetime | None:
-    for e in events:
-        if (e.type == "funds_received" and e.data.get("full") is not False) or (
-                e.type == "withdrawal_attempted" and e.data.get("result") == "succeeded"):
-            return e.occurred_at
-    return None
-
-
-def _promises(events: Sequence[EventLike], loc: str, now: datetime) -> list[Promise]:
-    paid = _paid_at(events)
-    rows = []
-    for e in events:
-        d = e.data
-        if e.type == "support_contacted" and d.get("promised_resolution_at"):
-            source, due, written = "support", d["promised_resolution_at"], d.get("in_writing")
-        elif e.type == "notice_posted" and d.get("expected_end_at"):
-            source, due, written = "notice", d["expected_end_at"], True
-        elif e.type == "extension_notified":
-            source, due, written = "extension", d["new_deadline_at"], True
-        else:
-            continue
-        due_at = datetime.fromisoformat(str(due).replace("Z", "+00:00"))
-        status = ("kept" if paid is not None and paid <= due_at else
-                  "broken" if due_at <= now else "open")
-        rows.append(Promise(seq=e.seq, source=source, what=label(loc, "promise_source", source),
-                            made_at=when(e.occurred_at, loc), due_at=due_at, due=when(due_at, loc),
-                            in_writing=written, status=status,
-                            status_label=label(loc, "promise_status", status)))
-    return rows
+def _promises(evaluation: EvaluationRead, loc: str) -> list[Promise]:
+    """The evaluation's promise ledger, in words: the dossier states it, never judges it again."""
+    return [Promise(seq=p.seq, source=p.source, what=label(loc, "promise_source", p.source),
+                    made_at=when(p.made_at, loc), due_at=p.due_at, due=when(p.due_at, loc),
+                    in_writing=p.in_writing, status=p.state,
+                    status_label=label(loc, "promise_status", p.state))
+            for p in evaluation.promises]
 
 
 def _evidence(events: Sequence[EventLike], files: Sequence[EvidenceLike], report: IntegrityReport,
@@ -166,10 +145,13 @@ def build_dossier(*, case: CaseFacts, events: Sequence[EventLike], files: Sequen
                   locale: str, now: datetime) -> Dossier:
     """The dossier in `locale`: a complaint on the dispute track, a police summary on the fraud one."""
     loc, cur = locale, case.currency
+    # In the order things happened, as the evaluator folds them, whatever order they were posted in.
+    events = sorted(events, key=lambda e: (e.occurred_at, e.seq))
     police = evaluation.track == "fraud"
+    route = evaluation.regulator
     licence = _licence(case, events)
     amount, requested = money(case.amount, cur, loc), day(case.withdrawal_requested_at, loc)
-    promises = _promises(events, loc, now)
+    promises = _promises(evaluation, loc)
     evidence = _evidence(events, files, report, loc)
     # The excuses in the order they were first given, each once, from notices and from support.
     explanations = list(dict.fromkeys(
@@ -178,7 +160,6 @@ def build_dossier(*, case: CaseFacts, events: Sequence[EventLike], files: Sequen
         for e in events
         if e.type == "notice_posted"
         or (e.type == "support_contacted" and e.data.get("explanation_kind") not in (None, "none"))))
-    decisions = [e.data.get("outcome") for e in events if e.type == "decision_received"]
     if police:
         demands = [sentence(e.type, e.data, loc, cur).rstrip("。.").removeprefix("对方")
                    for e in events if e.type in ("fee_demanded", "payment_instruction_received",
@@ -190,17 +171,15 @@ def build_dossier(*, case: CaseFacts, events: Sequence[EventLike], files: Sequen
         summary = paragraphs.complaint_summary(
             loc, platform=case.platform_name, amount=amount, requested=requested,
             days=max((now - case.withdrawal_requested_at).days, 0), explanations=explanations,
-            promised=len(promises), broken=sum(p.status == "broken" for p in promises),
+            promised=len(promises), broken=sum(p.status in UNKEPT for p in promises),
             evidence=len(evidence))
-        request = paragraphs.complaint_request(
-            loc, amount=amount, requested=requested)
-    deadline_note = None
-    if police or licence not in ("yes", "claimed") or case.platform_kind not in ("bank", "insurer"):
-        deadline_note = ("被投诉方不属于持牌银行或保险机构（或资质未经核实），《银行业保险业消费投诉处理管理办法》"
-                         "规定的处理时限对其不适用。" if loc == "zh-CN" else
-                         "The respondent is not a licensed bank or insurer (or its licence is unverified), "
-                         "so the deadlines of the Measures on Banking and Insurance Consumer Complaints "
-                         "do not apply to it.")
+        # The request is addressed to the routed regulator; the police are asked elsewhere.
+        addressee = route.name if route is not None and route.body != "police" else None
+        request = paragraphs.complaint_request(loc, amount=amount, requested=requested, body=addressee)
+    # Whether the statutory clocks bind the firm is the route's answer, stated here, not re-derived.
+    deadline_note = None if route is not None and route.statutory_clocks else \
+        paragraphs.no_statutory_clocks(loc, body=route.name if route else None,
+                                       hotline=route.hotline_name if route else None)
     return Dossier(
         kind="police_report" if police else "complaint", locale=loc,
         title=heading(loc, "police_title" if police else "complaint_title"),
@@ -211,6 +190,11 @@ def build_dossier(*, case: CaseFacts, events: Sequence[EventLike], files: Sequen
                               app_source=case.app_source, province=case.province,
                               app_source_label=case.app_source
                               and label(loc, "app_source", case.app_source)),
+        regulator=route and RegulatorEntry(body=route.body, name=route.name, hotline=route.hotline,
+                                           hotline_name=route.hotline_name,
+                                           statutory_clocks=route.statutory_clocks,
+                                           label=(f"{route.name}（{route.hotline_name}）" if loc == "zh-CN"
+                                                  else f"{route.name} ({route.hotline_name})")),
         amount=f"{case.amount:.2f}", currency=cur, amount_text=amount,
         withdrawal_requested_at=case.withdrawal_requested_at,
         requested=when(case.withdrawal_requested_at, loc),
@@ -227,12 +211,12 @@ def build_dossier(*, case: CaseFacts, events: Sequence[EventLike], files: Sequen
                                  due=when(d.due_at, loc), lapsed=d.lapsed, basis=d.because.reason,
                                  sources=list(d.because.sources)) for d in evaluation.deadlines],
         deadline_note=deadline_note,
-        remedies=[] if police else paragraphs.remedies(
-            loc, platform_kind=case.platform_kind, licence=licence, amount=case.amount,
-            decision=decisions[-1] if decisions else None),
+        remedies=[Remedy(remedy=r.remedy, title=r.title, detail=r.detail, sources=r.sources)
+                  for r in evaluation.remedies],
         red_flags=[RedFlag(id=f, title=catalogue.flags[f]["title"][loc],
                            detail=catalogue.flags[f]["detail"][loc])
-                   for f in evaluation.flags if f in RED_FLAGS and f in catalogue.flags],
+                   for f in evaluation.flags
+                   if f in catalogue.flags and catalogue.flags[f].get("kind") in RED_FLAG_KINDS],
         money=_money(case, events, loc) if police else [],
         account_hints=_account_hints(events, loc, cur) if police else [],
         notes=paragraphs.police_notes(loc) if police else [],

@@ -25,6 +25,17 @@ class Respondent(_Part):
     province: str | None
 
 
+class RegulatorEntry(_Part):
+    """The body that takes the case beyond the firm, as the evaluation's route names it."""
+
+    body: Literal["nfra", "pboc", "csrc", "police", "market"]
+    name: str
+    hotline: str
+    hotline_name: str
+    statutory_clocks: bool
+    label: str = Field(description="Name and number, as the dossier writes them")
+
+
 class Fact(_Part):
     seq: int
     occurred_at: datetime
@@ -45,13 +56,14 @@ class Contact(_Part):
 
 class Promise(_Part):
     seq: int
-    source: Literal["support", "notice", "extension"]
+    source: Literal["support", "notice"]
     what: str
     made_at: str
     due_at: datetime
     due: str
     in_writing: bool | None
-    status: Literal["kept", "broken", "open"]
+    status: Literal["kept", "broken", "partly_paid", "replaced", "closed", "open"] = Field(
+        description="The state the evaluation's promise ledger gives it")
     status_label: str
 
 
@@ -92,6 +104,7 @@ class DeadlineEntry(_Part):
 
 
 class Remedy(_Part):
+    remedy: str = Field(description="The remedy's id, as the evaluation names it")
     title: str
     detail: str
     sources: list[str] = Field(default_factory=list)
@@ -122,6 +135,8 @@ class Dossier(_Part):
     case_id: uuid.UUID
     external_ref: str | None
     respondent: Respondent
+    regulator: RegulatorEntry | None = Field(
+        description="Who takes the case beyond the firm; null while the platform's kind is unknown")
     amount: str
     currency: str
     amount_text: str = Field(description="The amount as written in the dossier's language")

@@ -1,23 +1,28 @@
-"""Dossier, words: the dossier's longer paragraphs (request, summary, remedies, police notes).
+"""Dossier, words: the dossier's longer paragraphs (request, summary, police notes).
 
 Each cites the FACTS.md ids it rests on, so a reader of the JSON can check the basis.
 """
 
-from decimal import Decimal
 
-from app.dossier.model import Remedy
-
-# Above this, a lawyer's view is worth its cost (DESIGN §3 default; rules carry the real one).
-LARGE_AMOUNT = Decimal("50000")
-
-
-def complaint_request(locale: str, *, amount: str, requested: str) -> str:
+def complaint_request(locale: str, *, amount: str, requested: str, body: str | None) -> str:
     if locale == "zh-CN":
-        return (f"请求督促被投诉方全额支付本人于 {requested} 申请提取的 {amount}，以书面形式说明拒绝或"
+        return (f"请求{body or ''}督促被投诉方全额支付本人于 {requested} 申请提取的 {amount}，以书面形式说明拒绝或"
                 f"延迟出款的具体原因和依据，并依法查处其中的违规行为。")
-    return (f"I ask that the respondent be required to pay in full the {amount} I asked to withdraw on "
-            f"{requested}, to explain in writing the specific reason for refusing or delaying it and "
-            f"the basis for doing so, and that any breach of the rules be dealt with according to law.")
+    return (f"I ask {body or 'you'} to require the respondent to pay in full the {amount} I asked to "
+            f"withdraw on {requested}, to explain in writing the specific reason for refusing or "
+            f"delaying it and the basis for doing so, and to deal with any breach of the rules "
+            f"according to law.")
+
+
+def no_statutory_clocks(locale: str, *, body: str | None, hotline: str | None) -> str:
+    """Why no complaint clock of the NFRA rules is listed, and who takes the case instead."""
+    if locale == "zh-CN":
+        text = ("被投诉方不是国家金融监督管理总局许可的持牌机构（或其资质尚未核实），"
+                "《银行业保险业消费投诉处理管理办法》规定的处理时限对其不适用。")
+        return text + (f"本案的外部受理机构为{body}（{hotline}）。" if body else "")
+    text = ("The respondent is not a firm licensed by the NFRA (or its licence is unverified), so the "
+            "deadlines of the Measures on Banking and Insurance Consumer Complaints do not bind it.")
+    return text + (f" The body that takes this case is {body} ({hotline})." if body else "")
 
 
 def police_request(locale: str) -> str:
@@ -67,62 +72,6 @@ def declaration(locale: str, *, police: bool) -> str:
     return base + ("and I accept legal responsibility for them." if police else
                    "with nothing invented or distorted (Measures on Banking and Insurance Consumer "
                    "Complaints, art. 16).")
-
-
-def remedies(locale: str, *, platform_kind: str, licence: str, amount: Decimal,
-             decision: str | None) -> list[Remedy]:
-    """The routes still open on the dispute track, most direct first."""
-    zh = locale == "zh-CN"
-    out: list[Remedy] = []
-    financial = platform_kind in ("bank", "insurer", "broker", "payment", "lending", "investment")
-    if decision in ("rejected", "partially_upheld"):
-        out.append(Remedy(
-            title="向被投诉机构的上级机构申请核查" if zh else "Ask the firm's superior to review the decision",
-            detail=("对处理决定有异议的，可自收到决定之日起 30 日内书面提出，上级机构应在 30 日内答复。" if zh else
-                    "A disputed decision can be put in writing to the firm's superior within 30 days of "
-                    "receiving it; the superior answers within 30 days."),
-            sources=["B1.5"]))
-    if financial or licence in ("yes", "claimed"):
-        out.append(Remedy(
-            title="向国家金融监督管理总局派出机构投诉或拨打 12378" if zh else
-            "Complain to the NFRA local office or call 12378",
-            detail=("12378 是银行保险消费者投诉维权热线，登记投诉人、投诉事项和诉求后转交属地监管部门，"
-                    "处理进度可以查询；监管部门应在 7 个工作日内将投诉转交被投诉机构。" if zh else
-                    "12378 is the banking and insurance consumer hotline: it records the complainant, the "
-                    "matter and the request, routes them to the local regulator, and progress can be "
-                    "queried; the regulator forwards a complaint to the firm within 7 working days."),
-            sources=["B2.1", "B1.11"]))
-    if platform_kind == "insurer":
-        out.append(Remedy(
-            title="申请保险行业协会调解" if zh else "Ask the insurance industry association to mediate",
-            detail=("各地保险行业协会设有调解组织，调解期间不计入机构处理投诉的期限。" if zh else
-                    "Provincial insurance associations run mediation committees; mediation time does not "
-                    "count against the firm's complaint deadline."),
-            sources=["B2.3", "B1.2"]))
-    if not financial:
-        out.append(Remedy(
-            title="向市场监管部门（12315）投诉" if zh else "Complain to the market regulator (12315)",
-            detail=("非金融类平台可向 12315 投诉：7 个工作日内决定是否受理，调解 45 个工作日内未达成一致即终止。" if zh else
-                    "A non-financial platform can be reported to 12315: it decides within 7 working days "
-                    "whether to accept, and mediation ends after 45 working days without agreement."),
-            sources=["B2.7"]))
-    out.append(Remedy(
-        title="向人民法院起诉" if zh else "Sue in the people's court",
-        detail=("诉讼时效为三年，自知道或应当知道权利受到损害及义务人之日起计算。标的额较小的简单金钱纠纷"
-                "适用小额诉讼程序，具体标准以当地上年度职工年平均工资为准（例如 2022 年浙江为 54,323 元）。" if zh else
-                "The limitation period is three years from when the harm and the party responsible were "
-                "or should have been known. Small, simple money claims go through the small-claims "
-                "procedure, under a threshold tied to the province's average wage (Zhejiang 2022: "
-                "CNY 54,323)."),
-        sources=["B2.4", "B2.5", "B2.6"]))
-    if amount >= LARGE_AMOUNT:
-        out.append(Remedy(
-            title="咨询专业律师" if zh else "Consult a lawyer",
-            detail=("金额较大，建议请律师评估平台行为是否违反合同约定或侵害消费者权益，并决定诉讼策略。" if zh else
-                    "Given the amount, a lawyer can assess whether the platform breached the contract or "
-                    "consumer rights and plan the suit."),
-            sources=["guide.5.2"]))
-    return out
 
 
 def police_notes(locale: str) -> list[str]:

@@ -45,7 +45,8 @@ class _Sections:
         return _table((self.h("col_item"), self.h("col_detail")), [
             (self.h("platform_name"), r.name), (self.h("platform_kind"), r.kind_label),
             (self.h("licence"), r.licence_label), (self.h("app_source"), r.app_source_label),
-            (self.h("province"), r.province)])
+            (self.h("province"), r.province)]
+            + ([(self.h("regulator"), self.d.regulator.label)] if self.d.regulator else []))
 
     def parties(self) -> list[str]:
         return ([f"### {md(self.h('complainant'))}", ""]

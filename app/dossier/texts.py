@@ -24,6 +24,7 @@ HEADINGS = {
         "fill_in": "（由本人填写，StuckFunds 不保存以下信息）",
         "name": "姓名", "id_number": "身份证件号码", "phone": "联系电话", "address": "联系地址",
         "platform_name": "平台名称", "platform_kind": "平台类型", "licence": "持牌情况",
+        "regulator": "外部受理机构",
         "app_source": "App 来源", "province": "所在地区", "case_ref": "案件编号",
         "amount": "涉及金额", "requested_at": "申请提现时间", "days_waiting": "已等待天数",
         "status": "当前进展", "risk": "风险等级", "generated_at": "材料生成时间",
@@ -62,6 +63,7 @@ HEADINGS = {
         "fill_in": "(to be filled in by hand; StuckFunds does not store these)",
         "name": "Name", "id_number": "ID document number", "phone": "Phone", "address": "Address",
         "platform_name": "Platform", "platform_kind": "Kind", "licence": "Licence",
+        "regulator": "Body beyond the firm",
         "app_source": "App installed from", "province": "Region", "case_ref": "Case reference",
         "amount": "Amount", "requested_at": "Withdrawal requested", "days_waiting": "Days waiting",
         "status": "Current stage", "risk": "Risk level", "generated_at": "Prepared at",
@@ -89,10 +91,12 @@ HEADINGS = {
 
 LABELS: dict[str, dict[str, dict[str, str]]] = {
     "platform_kind": {
-        "zh-CN": {"insurer": "保险", "bank": "银行", "broker": "证券/经纪", "payment": "支付",
+        "zh-CN": {"insurer": "保险", "bank": "银行", "insurance_intermediary": "保险中介",
+                  "consumer_finance": "消费金融", "broker": "证券/经纪", "payment": "支付",
                   "investment": "投资理财", "lending": "借贷", "gaming": "游戏/竞猜", "other": "其他",
                   "unknown": "不明"},
-        "en": {"insurer": "insurer", "bank": "bank", "broker": "broker", "payment": "payment",
+        "en": {"insurer": "insurer", "bank": "bank", "insurance_intermediary": "insurance intermediary",
+               "consumer_finance": "consumer finance", "broker": "broker", "payment": "payment",
                "investment": "investment", "lending": "lending", "gaming": "gaming", "other": "other",
                "unknown": "unknown"},
     },
@@ -140,14 +144,15 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
                "consumer_12315": "12315", "other": "another body"},
     },
     "promise_source": {
-        "zh-CN": {"support": "客服承诺的处理完成时间", "notice": "公告所称的维护结束时间",
-                  "extension": "书面告知的延期日期"},
-        "en": {"support": "support's promised resolution", "notice": "the notice's stated end",
-               "extension": "an announced extension"},
+        "zh-CN": {"support": "客服承诺的处理完成时间", "notice": "公告所称的维护结束时间"},
+        "en": {"support": "support's promised resolution", "notice": "the notice's stated end"},
     },
     "promise_status": {
-        "zh-CN": {"kept": "已兑现", "broken": "已失约", "open": "尚未到期"},
-        "en": {"kept": "kept", "broken": "broken", "open": "not yet due"},
+        "zh-CN": {"kept": "已兑现", "broken": "已失约", "partly_paid": "到期仅部分到账",
+                  "replaced": "到期前被新承诺取代", "closed": "到期前案件已关闭", "open": "尚未到期"},
+        "en": {"kept": "kept", "broken": "broken", "partly_paid": "only partly paid by the date",
+               "replaced": "replaced by a later promise before the date",
+               "closed": "case closed before the date", "open": "not yet due"},
     },
     "file_check": {
         "zh-CN": {"ok": "一致", "file_changed": "文件已被改动", "file_missing": "文件缺失",

@@ -1,4 +1,4 @@
-"""Evaluation, the pipeline: events → facts → clocks → flags → gate → status → actions.
+"""Evaluation, the pipeline: facts → flags → gate → route → clocks → status → actions → remedies.
 
 `evaluate` is a pure function of (case, events, as_of, ruleset): it reads no clock, no
 database and no settings, so the same inputs always give the same Evaluation. Each stage's
@@ -8,11 +8,21 @@ conflict policy everywhere: the highest `priority` wins (the loader refuses ties
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from app.evaluation.calendar import CHINA_TZ, add_working_days
 from app.evaluation.engine import CompiledRuleset
 from app.evaluation.facts import FACTS, DerivedFacts, derive
-from app.evaluation.model import ActionAdvice, Because, CaseInput, Deadline, Evaluation, EventInput
+from app.evaluation.model import (
+    ActionAdvice,
+    Because,
+    CaseInput,
+    Deadline,
+    Evaluation,
+    EventInput,
+    RegulatorRoute,
+    RemedyAdvice,
+)
 from app.evaluation.rulebook import Rule, Ruleset
 
 DAY = timedelta(days=1)
@@ -67,6 +77,36 @@ def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
         fired_all.extend(rule.id for rule in fired)
         return fired
 
+    facts.update({flag: False for flag in rs.all_flags})
+    for rule in fire("flags"):
+        facts[rule.then["flag"]] = True
+        prov.setdefault(rule.then["flag"], set()).update(because(rule).events)
+    facts["hard_flag_count"] = sum(facts[f] for f in rs.hard_flags)
+    facts["soft_flag_count"] = sum(facts[f] for f in rs.soft_flags)
+    prov["hard_flag_count"] = set().union(*(prov.get(f, set()) for f in rs.hard_flags if facts[f]))
+    prov["soft_flag_count"] = set().union(*(prov.get(f, set()) for f in rs.soft_flags if facts[f]))
+    late = _hard_flag_events_after_settled(rs, facts, prov, derived, events)
+    facts["hard_flag_after_settled"] = bool(late)
+    prov["hard_flag_after_settled"] = late
+
+    gate = fire("gate")
+    facts["track"] = _winner(gate, "track", "dispute")
+    facts["risk_level"] = _winner(gate, "risk", "low")
+    for output in ("track", "risk"):
+        for rule in _by_priority(gate, output)[:1]:
+            prov["track" if output == "track" else "risk_level"] = set(because(rule).events)
+
+    route = fire("route")
+    facts["regulator"] = _winner(route, "regulator", "none")
+    facts["statutory_clocks"] = _winner(route, "statutory_clocks", False)
+    regulator = None
+    for rule in _by_priority(route, "regulator")[:1]:
+        prov["regulator"] = set(because(rule).events)
+        regulator = RegulatorRoute(body=facts["regulator"], statutory_clocks=facts["statutory_clocks"],
+                                   because=because(rule))
+    for rule in _by_priority(route, "statutory_clocks")[:1]:
+        prov["statutory_clocks"] = set(because(rule).events)
+
     deadlines = _clocks(fire("clocks"), derived, as_of, rs, because)
     for kind in rs.deadline_kinds:
         facts[f"deadline_{kind}_open"] = False
@@ -82,22 +122,6 @@ def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
         facts[f"deadline_{deadline.kind}_days_left"] = (
             -1 if deadline.lapsed else (deadline.due_at - as_of) // DAY)
         prov[f"deadline_{deadline.kind}_days_left"] = set(deadline.because.events)
-
-    facts.update({flag: False for flag in rs.all_flags})
-    for rule in fire("flags"):
-        facts[rule.then["flag"]] = True
-        prov.setdefault(rule.then["flag"], set()).update(because(rule).events)
-    facts["hard_flag_count"] = sum(facts[f] for f in rs.hard_flags)
-    facts["soft_flag_count"] = sum(facts[f] for f in rs.soft_flags)
-    prov["hard_flag_count"] = set().union(*(prov.get(f, set()) for f in rs.hard_flags if facts[f]))
-    prov["soft_flag_count"] = set().union(*(prov.get(f, set()) for f in rs.soft_flags if facts[f]))
-
-    gate = fire("gate")
-    facts["track"] = _winner(gate, "track", "dispute")
-    facts["risk_level"] = _winner(gate, "risk", "low")
-    for output in ("track", "risk"):
-        for rule in _by_priority(gate, output)[:1]:
-            prov["track" if output == "track" else "risk_level"] = set(because(rule).events)
 
     status_rules = fire("status")
     if not status_rules:
@@ -123,6 +147,11 @@ def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
             because=because(rule),
         )
 
+    remedies: dict[str, RemedyAdvice] = {}
+    for rule in sorted(fire("remedies"), key=lambda r: (-r.priority, r.id)):
+        remedies.setdefault(rule.then["remedy"], RemedyAdvice(remedy=rule.then["remedy"],
+                                                               because=because(rule)))
+
     evaluation = Evaluation(
         status=facts["status"],
         escalation_level=level,
@@ -131,7 +160,10 @@ def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
         next_actions=sorted(advice.values(), key=lambda a: (-a.priority, a.action)),
         flags=[flag for flag in rs.all_flags if facts[flag]],
         deadlines=deadlines,
+        regulator=regulator,
         next_transition_at=None,
+        promises=derived.promises,
+        remedies=list(remedies.values()),
         rules_fired=fired_all,
         ruleset_version=rs.version,
         ruleset_hash=rs.hash,
@@ -140,19 +172,37 @@ def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
     return evaluation, _time_candidates(rs, derived, deadlines)
 
 
+def _hard_flag_events_after_settled(rs: Ruleset, facts: dict, prov: dict, derived: DerivedFacts,
+                                    events: Sequence[EventInput]) -> set[int]:
+    """The events behind a present hard flag that came after the case was last settled.
+
+    Bookkeeping only: which flags are hard is declared in ruleset.yaml, and what a late flag
+    does to the case (it reopens it on the fraud track) is for the status rules to say.
+    """
+    settled = derived.times.get("settled_at")
+    if settled is None:
+        return set()
+    settled_key = (settled, max(derived.provenance.get("settled_at", frozenset({0}))))
+    order = {e.seq: (e.occurred_at, e.seq) for e in events}
+    return {seq for flag in rs.hard_flags if facts[flag] for seq in prov.get(flag, ())
+            if seq in order and order[seq] > settled_key}
+
+
 def _by_priority(rules: Iterable[Rule], output: str) -> list[Rule]:
     return sorted((r for r in rules if output in r.then), key=lambda r: -r.priority)
 
 
-def _winner(rules: Iterable[Rule], output: str, default: str) -> str:
+def _winner(rules: Iterable[Rule], output: str, default: Any) -> Any:
     ranked = _by_priority(rules, output)
     return ranked[0].then[output] if ranked else default
 
 
 def _clocks(fired: list[Rule], derived: DerivedFacts, as_of: datetime, rs: Ruleset,
             because) -> list[Deadline]:
-    """Turn fired clock rules into dated deadlines; for one kind, the latest date wins."""
+    """Turn fired clock rules into dated deadlines; for one kind, the latest date wins, but
+    never past the earliest `ceiling` rule of that kind (an extension cannot outrun the law)."""
     chosen: dict[str, Deadline] = {}
+    ceilings: dict[str, Deadline] = {}
     for rule in fired:
         then = rule.then
         anchor = derived.times.get(then["anchor"])
@@ -172,9 +222,14 @@ def _clocks(fired: list[Rule], derived: DerivedFacts, as_of: datetime, rs: Rules
         anchor_seqs = derived.provenance.get(then["anchor"], frozenset())
         reason = reason.model_copy(update={"events": sorted(set(reason.events) | anchor_seqs)})
         deadline = Deadline(kind=then["deadline"], due_at=due, lapsed=due <= as_of, because=reason)
-        current = chosen.get(deadline.kind)
-        if current is None or deadline.due_at > current.due_at:
-            chosen[deadline.kind] = deadline
+        pool = ceilings if then.get("ceiling") else chosen
+        current = pool.get(deadline.kind)
+        if current is None or (deadline.due_at < current.due_at if pool is ceilings
+                               else deadline.due_at > current.due_at):
+            pool[deadline.kind] = deadline
+    for kind, ceiling in ceilings.items():
+        if kind in chosen and ceiling.due_at < chosen[kind].due_at:
+            chosen[kind] = ceiling
     return sorted(chosen.values(), key=lambda d: (d.due_at, d.kind))
 
 

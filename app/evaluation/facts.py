@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from app.evaluation.model import CaseInput, EventInput
+from app.evaluation.ledger import Excuse, Promise, fold_ledger
+from app.evaluation.model import CaseInput, EventInput, PromiseEntry
 
 DAY = timedelta(days=1)
 
@@ -21,14 +22,18 @@ class FactSpec:
     type: type
     doc: str
     anchor: str | None = None  # for day counters: the time they count from
+    # Money is held in cents (fen) so that no comparison rounds it; rules still write whole
+    # units (50000), which the loader scales by CENTS before they reach durable-rules.
+    in_cents: bool = False
 
 
+CENTS = 100
 FACTS: dict[str, FactSpec] = {}
 TIME_ANCHORS: dict[str, str] = {}
 
 
-def _fact(name: str, type_: type, doc: str, anchor: str | None = None) -> None:
-    FACTS[name] = FactSpec(type_, doc, anchor)
+def _fact(name: str, type_: type, doc: str, anchor: str | None = None, in_cents: bool = False) -> None:
+    FACTS[name] = FactSpec(type_, doc, anchor, in_cents)
 
 
 def _anchor(name: str, doc: str) -> None:
@@ -39,7 +44,8 @@ def _anchor(name: str, doc: str) -> None:
 _fact("platform_kind", str, "intake platform kind")
 _fact("platform_licensed", str, "yes / no / unknown, from the intake or a later licence check")
 _fact("app_source", str, "where the app came from, or unknown")
-_fact("amount", int, "the amount stuck, in whole units of the case currency")
+_fact("amount", int, "the amount stuck, exactly, in cents; rules compare it in whole units",
+      in_cents=True)
 _fact("event_count", int, "events in the log")
 
 _fact("notice_count", int, "notices seen")
@@ -72,7 +78,11 @@ _fact("open_promise", bool, "a dated promise is still in the future")
 _fact("broken_promise_count", int, "dated promises passed without full payout")
 _fact("latest_promise_in_writing", bool, "the latest promise was confirmed in writing")
 _fact("undated_excuse_count", int, "contacts with an excuse but no date")
+_fact("undated_excuse_count_besides_documents", int,
+      "contacts with an excuse but no date, leaving out requests for documents")
 _fact("undated_excuse_after_broken_promise", bool, "an undated excuse came after a broken promise")
+_fact("undated_excuse_besides_documents_after_broken_promise", bool,
+      "an undated excuse other than a request for documents came after a broken promise")
 _fact("urgency_stated", bool, "the user told the platform why the money is urgent")
 
 _fact("withdrawal_failed_count", int, "refused or failed withdrawals")
@@ -90,7 +100,7 @@ _fact("pay_to_crypto_or_cash", bool, "told to pay in crypto or hand over cash")
 _fact("safe_account_requested", bool, "told to move money to a 'safe account'")
 _fact("credentials_requested", bool, "asked for codes, passwords or screen sharing")
 _fact("recovery_offer_count", int, "offers to recover the money")
-_fact("recovery_offer_for_fee", bool, "a recovery offer asks for money")
+_fact("recovery_offer_for_fee", bool, "a recovery offer asks for money (a fee or a deposit)")
 _fact("refund_notice_suspicious", bool, "a 'refund' notice asks to join a group, scan or pay")
 _fact("agent_solicitation_count", int, "surrender agents who approached the user")
 _fact("agent_charges_or_coaches", bool, "an agent asks for a fee or coaches false claims")
@@ -101,6 +111,7 @@ for _t in ("guaranteed_returns", "small_withdrawals_only", "recruited_by_strange
            "mass_blocking"):
     _fact(f"trait_{_t}", bool, f"platform trait: {_t}")
 
+_fact("complaint_count", int, "complaints filed, to any authority")
 _fact("complaint_platform_filed", bool, "a formal complaint went to the firm")
 _fact("complaint_regulator_filed", bool, "a complaint went to the regulator or 12378")
 _fact("complaint_association_filed", bool, "a complaint went to the industry association")
@@ -124,6 +135,8 @@ _fact("lawyer_consulted", bool, "a lawyer was consulted")
 _fact("lawsuit_filed", bool, "a suit was filed")
 _fact("police_report_filed", bool, "the police have a report")
 _fact("case_closed", bool, "the user closed the case")
+_fact("police_report_after_settled", bool,
+      "a police report came after the case was last paid in full or closed")
 
 _anchor("first_failure_at", "the first refused withdrawal")
 _anchor("withdrawal_requested_at", "the intake's withdrawal request")
@@ -145,6 +158,7 @@ class DerivedFacts:
     pauses: list[tuple[datetime, datetime]]  # mediation intervals, clipped to as_of
     # Instants after as_of at which a fact changes by time alone (a promise lapsing).
     transitions: set[datetime] = field(default_factory=set)
+    promises: list[PromiseEntry] = field(default_factory=list)  # the ledger, in order made
 
 
 class _Acc:
@@ -172,9 +186,9 @@ def _defaults(case: CaseInput) -> dict[str, Any]:
         platform_kind=case.platform_kind,
         platform_licensed={True: "yes", False: "no", None: "unknown"}[case.platform_licensed],
         app_source=case.app_source or "unknown",
-        # Whole units as an integer: thresholds are whole amounts, and a float this large would
+        # Cents as an integer: exact (50,000.50 is not 50,000), and a float this large would
         # reach durable-rules as "1e+16", which its JSON parser rejects.
-        amount=int(case.amount),
+        amount=int(case.amount * CENTS),
         notice_kind="none",
         decision_outcome="none",
         superior_outcome="none",
@@ -213,15 +227,21 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
     seen = sorted((e for e in events if e.occurred_at <= as_of), key=lambda e: (e.occurred_at, e.seq))
     acc.set("event_count", len(seen))
 
-    promises: list[tuple[datetime, datetime, int, bool]] = []  # (made, due, seq, in_writing)
-    excuses: list[tuple[datetime, int]] = []
+    promises: list[Promise] = []
+    excuses: list[Excuse] = []
     explanations: set[str] = set()
-    notice_explanation: str | None = None
+    # What the notices and support said, compared once the whole log is read, so that a
+    # contradiction is seen whichever of the two came first.
+    notice_explanations: dict[str, int] = {}
+    support_explanations: list[tuple[str, int]] = []
     received = Decimal(0)
+    payouts: list[datetime] = []
     paid_in_full_at: datetime | None = None
     pauses: list[tuple[datetime, datetime]] = []
     mediation_start: datetime | None = None
     closed_at: datetime | None = None
+    settled: list[tuple[datetime, int]] = []  # the moments the case was paid in full or closed
+    police_reports: list[tuple[datetime, int]] = []
 
     for e in seen:
         d, s, t = e.data, e.seq, e.occurred_at
@@ -231,11 +251,12 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
             acc.set("notice_scope", d.get("scope") or "unknown", s)
             acc.set("notice_has_end", d.get("expected_end_at") is not None, s)
             acc.set("notice_has_reason", bool(d.get("reason")), s)
-            notice_explanation = _NOTICE_AS_EXPLANATION.get(d["notice_kind"])
+            if d["notice_kind"] in _NOTICE_AS_EXPLANATION:
+                notice_explanations.setdefault(_NOTICE_AS_EXPLANATION[d["notice_kind"]], s)
             if d.get("expected_end_at") is not None:
                 end = _dt(d["expected_end_at"])
                 acc.times["notice_end_at"] = end
-                promises.append((t, end, s, True))
+                promises.append(Promise(t, end, s, True, "notice"))
         elif e.type == "notice_changed":
             acc.add("notice_changed_count", s)
             acc.set("notice_removed", d["change"] == "removed", s)
@@ -272,13 +293,18 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
             if explanation in _EXPLANATIONS:
                 explanations.add(explanation)
                 acc.set("explanation_kinds_seen", len(explanations), s)
-                if notice_explanation and explanation != notice_explanation:
-                    acc.set("explanation_conflicts_notice", True, s)
+                support_explanations.append((explanation, s))
             if d.get("promised_resolution_at") is not None:
-                promises.append((t, _dt(d["promised_resolution_at"]), s, bool(d.get("in_writing"))))
+                promises.append(Promise(t, _dt(d["promised_resolution_at"]), s,
+                                         d.get("in_writing"), "support"))
             elif explanation not in (None, "none"):
+                # A request for documents is an excuse only where the firm is not licensed;
+                # the rules decide that, so both counts are kept.
+                documents = explanation == "documents_requested"
                 acc.add("undated_excuse_count", s)
-                excuses.append((t, s))
+                if not documents:
+                    acc.add("undated_excuse_count_besides_documents", s)
+                excuses.append(Excuse(t, s, documents))
         elif e.type == "urgency_stated":
             acc.set("urgency_stated", True, s)
         elif e.type == "withdrawal_attempted":
@@ -291,10 +317,12 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
                 acc.add("withdrawal_partial_count", s)
         elif e.type == "funds_received":
             received += Decimal(str(d["amount"]))
+            payouts.append(t)
             acc.set("funds_received_any", True, s)
             if (d.get("full") or received >= case.amount) and paid_in_full_at is None:
                 acc.set("paid_in_full", True, s)
                 paid_in_full_at = t
+                settled.append((t, s))
         elif e.type == "fee_demanded":
             acc.add("fee_demanded_count", s)
         elif e.type == "payment_instruction_received":
@@ -305,8 +333,10 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
             acc.set("credentials_requested", True, s)
         elif e.type == "recovery_offer_received":
             acc.add("recovery_offer_count", s)
-            if d["fee_requested"]:
+            if d["fee_requested"] or d.get("deposit_requested"):
                 acc.set("recovery_offer_for_fee", True, s)
+            if d.get("screen_share_requested"):
+                acc.set("credentials_requested", True, s)
         elif e.type == "refund_notice_received":
             if d.get("asks_group_or_fee"):
                 acc.set("refund_notice_suspicious", True, s)
@@ -320,6 +350,7 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
             acc.set(f"trait_{d['trait']}", True, s)
         elif e.type == "complaint_filed":
             authority = d["authority"]
+            acc.add("complaint_count", s)
             if authority == "platform":
                 acc.set("complaint_platform_filed", True, s)
                 acc.times["platform_complaint_at"] = t
@@ -368,18 +399,35 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
             acc.set("lawsuit_filed", True, s)
         elif e.type == "police_report_filed":
             acc.set("police_report_filed", True, s)
+            police_reports.append((t, s))
         elif e.type == "case_closed":
             acc.set("case_closed", True, s)
             closed_at = t if closed_at is None else closed_at
+            settled.append((t, s))
     if mediation_start is not None:
         pauses.append((mediation_start, as_of))
+    for explanation, seq in support_explanations:
+        if notice_explanations and explanation not in notice_explanations:
+            acc.set("explanation_conflicts_notice", True, seq)
+            acc.prov["explanation_conflicts_notice"].update(notice_explanations.values())
 
-    # Once the money is all there, or the user closed the case, no promise can break any more.
-    settled_at = min((t for t in (paid_in_full_at, closed_at) if t is not None), default=None)
-    transitions = _fold_promises(acc, promises, excuses, settled_at, as_of)
+    ledger = fold_ledger(promises, excuses, payouts, paid_in_full_at, closed_at, as_of)
+    for name, (value, seqs) in ledger.facts.items():
+        acc.v[name] = value
+        acc.prov.setdefault(name, set()).update(seqs)
+    if ledger.latest_due is not None:
+        acc.times["latest_promise_at"], seq = ledger.latest_due
+        acc.prov["latest_promise_at"] = {seq}
     if "extension_due_at" in acc.times and "platform_complaint_at" in acc.times:
         acc.v["extension_span_days"] = (acc.times["extension_due_at"] - acc.times["platform_complaint_at"]) // DAY
         acc.prov["extension_span_days"] = set(acc.prov.get("extension_due_at", set()))
+    if settled:
+        # The latest settling event: a red flag after it reopens the case (rules/status).
+        acc.times["settled_at"], settled_seq = max(settled)
+        acc.prov["settled_at"] = {settled_seq}
+        for report in police_reports:
+            if report > (acc.times["settled_at"], settled_seq):
+                acc.set("police_report_after_settled", True, report[1])
     acc.times["harm_known_at"] = acc.times["first_failure_at"]
     acc.prov["days_since_harm_known"] = acc.prov.get("days_since_first_failure", set())
     for name, spec in FACTS.items():
@@ -391,38 +439,9 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
         provenance={k: frozenset(v) for k, v in acc.prov.items()},
         times=acc.times,
         pauses=pauses,
-        transitions=transitions,
+        transitions=ledger.transitions,
+        promises=ledger.entries,
     )
-
-
-def _fold_promises(acc: _Acc, promises, excuses, paid_in_full_at, as_of) -> set[datetime]:
-    """A promise replaced before it fell due is not broken; one that passes unpaid is."""
-    transitions: set[datetime] = set()
-    promises.sort(key=lambda p: (p[0], p[2]))
-    broken_dues: list[datetime] = []
-    for i, (_made, due, seq, _writing) in enumerate(promises):
-        acc.add("promise_count", seq)
-        replaced_at = promises[i + 1][0] if i + 1 < len(promises) else None
-        if replaced_at is not None and replaced_at < due:
-            continue
-        paid_by_due = paid_in_full_at is not None and paid_in_full_at <= due
-        if due <= as_of and not paid_by_due:
-            acc.add("broken_promise_count", seq)
-            broken_dues.append(due)
-        elif due > as_of:
-            transitions.add(due)
-    if promises:
-        _made, due, seq, writing = promises[-1]
-        acc.times["latest_promise_at"] = due
-        acc.prov["latest_promise_at"] = {seq}
-        acc.set("latest_promise_in_writing", writing, seq)
-        acc.set("open_promise", due > as_of and paid_in_full_at is None, seq)
-    if broken_dues:
-        first_broken = min(broken_dues)
-        for made, seq in excuses:
-            if made > first_broken:
-                acc.set("undated_excuse_after_broken_promise", True, seq)
-    return transitions
 
 
 def _dt(value: Any) -> datetime:

@@ -15,6 +15,10 @@ STATUSES = (
     "mediation", "escalated_legal", "fraud_suspected", "reported_to_police", "resolved", "closed",
 )
 RISK_LEVELS = ("low", "medium", "high", "critical")
+# Who takes the case beyond the firm (FACTS B3): the NFRA branch and 12378, the People's Bank
+# (12363), the CSRC (12386), the police (110, 96110, 处非 via 12345), or the market regulator (12315).
+RegulatorBody = Literal["nfra", "pboc", "csrc", "police", "market"]
+REGULATOR_BODIES = ("nfra", "pboc", "csrc", "police", "market")
 TRACKS = ("dispute", "fraud")
 
 
@@ -65,6 +69,37 @@ class Deadline(_Out):
     because: Because
 
 
+PromiseState = Literal["kept", "broken", "partly_paid", "replaced", "closed", "open"]
+
+
+class PromiseEntry(_Out):
+    """One dated promise (support's resolution date or a notice's end) and what became of it."""
+
+    seq: int
+    source: Literal["support", "notice"]
+    made_at: datetime
+    due_at: datetime
+    in_writing: bool | None
+    # kept: paid in full by the date; broken: the date passed unpaid; partly_paid: the date passed
+    # with only part of the money; replaced: a newer promise came before the date; closed: the
+    # case was closed before the date; open: not yet due.
+    state: PromiseState
+    replaced_by: int | None = None
+
+
+class RemedyAdvice(_Out):
+    """A route still open to the user (the dossier's remedies), chosen by a remedies rule."""
+
+    remedy: str
+    because: Because
+
+
+class RegulatorRoute(_Out):
+    body: RegulatorBody
+    statutory_clocks: bool  # whether the B1 complaint clocks bind the firm
+    because: Because
+
+
 class Evaluation(_Out):
     status: str
     escalation_level: int | None
@@ -73,7 +108,13 @@ class Evaluation(_Out):
     next_actions: list[ActionAdvice]
     flags: list[str]
     deadlines: list[Deadline]
+    # None while the platform's kind says nothing about a regulator; also in projections stored
+    # before the route existed (0.2.0), which are read back as they were.
+    regulator: RegulatorRoute | None = None
     next_transition_at: datetime | None
+    # Defaults keep projections stored by an older ruleset readable.
+    promises: list[PromiseEntry] = []
+    remedies: list[RemedyAdvice] = []
     rules_fired: list[str]
     ruleset_version: str
     ruleset_hash: str

@@ -6,8 +6,10 @@ Every problem is reported with the file and the rule it is in, at start-up and b
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
@@ -17,26 +19,34 @@ import jsonschema
 import yaml
 
 from app.evaluation.catalogue import Catalogue, load_catalogue
-from app.evaluation.facts import FACTS, TIME_ANCHORS
-from app.evaluation.model import RISK_LEVELS, STATUSES
+from app.evaluation.facts import CENTS, FACTS, TIME_ANCHORS
+from app.evaluation.model import REGULATOR_BODIES, RISK_LEVELS, STATUSES
 
-STAGES = ("clocks", "flags", "gate", "status", "actions")
+# The route (which regulator, whether the statutory clocks bind) needs the track, and the clocks
+# need the route, so the clocks run after the gate: no flag or gate rule tests a deadline.
+STAGES = ("flags", "gate", "route", "clocks", "status", "actions", "remedies")
 # Outputs a stage may set, and the facts it adds for the stages after it.
 STAGE_OUTPUTS = {
     "clocks": {"deadline", "anchor", "offset_days", "offset_years", "offset_working_days",
-               "end_of_day", "paused_by_mediation"},
+               "end_of_day", "paused_by_mediation", "ceiling"},
     "flags": {"flag"},
     "gate": {"track", "risk", "priority"},
+    "route": {"regulator", "statutory_clocks", "priority"},
     "status": {"status", "priority"},
     "actions": {"recommend", "priority", "due"},
+    "remedies": {"remedy", "priority"},
 }
 REQUIRED_OUTPUTS = {
     "clocks": {"deadline", "anchor"},
     "flags": {"flag"},
     "gate": {"priority"},
+    "route": {"priority"},
     "status": {"status", "priority"},
     "actions": {"recommend", "priority"},
+    "remedies": {"remedy", "priority"},
 }
+# Explanations say the number, not "the set number of days": `{param:name}` is its value.
+_PARAM_TOKEN = re.compile(r"\{param:([A-Za-z0-9_]+)\}")
 _SCHEMAS = Path(__file__).resolve().parent.parent.parent / "rules" / "schema"
 _POLICY_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -137,21 +147,25 @@ class Ruleset:
     def facts_for(self, stage: str) -> dict[str, type]:
         """The facts a rule of `stage` may test: derived ones plus earlier stages' outputs."""
         known: dict[str, type] = {name: spec.type for name, spec in FACTS.items()}
-        index = STAGES.index(stage)
-        if index > 0:
+        earlier = STAGES[:STAGES.index(stage)]
+        if "flags" in earlier:
+            known.update({flag: bool for flag in self.all_flags})
+            known["hard_flag_count"] = int
+            known["soft_flag_count"] = int
+            known["hard_flag_after_settled"] = bool
+        if "gate" in earlier:
+            known["track"] = str
+            known["risk_level"] = str
+        if "route" in earlier:
+            known["regulator"] = str
+            known["statutory_clocks"] = bool
+        if "clocks" in earlier:
             for kind in self.deadline_kinds:
                 known[f"deadline_{kind}_open"] = bool
                 known[f"deadline_{kind}_lapsed"] = bool
                 known[f"deadline_{kind}_days_left"] = int
             known["open_deadline_count"] = int
-        if index > 1:
-            known.update({flag: bool for flag in self.all_flags})
-            known["hard_flag_count"] = int
-            known["soft_flag_count"] = int
-        if index > 2:
-            known["track"] = str
-            known["risk_level"] = str
-        if index > 3:
+        if "status" in earlier:
             known["status"] = str
             known["escalation_level"] = int
         return known
@@ -254,13 +268,38 @@ def _parse_rule(raw: dict[str, Any], stage: str, rel: str, parameters: Mapping[s
             return Group(op, tuple(condition(item) for item in c[op]))
         (op, value), = ((k, v) for k, v in c.items() if k != "fact")
         value = tuple(value) if op == "in" else param(value)
+        spec = FACTS.get(c["fact"])
+        if spec is not None and spec.in_cents:
+            value = tuple(cents(c["fact"], v) for v in value) if op == "in" else cents(c["fact"], value)
         return Leaf(c["fact"], op, value)
+
+    def cents(fact: str, value: Any) -> Any:
+        """A whole-unit amount as the cents the fact holds; a value that is not money is left
+        for the type check to refuse."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return value
+        try:
+            scaled = Decimal(str(value)) * CENTS
+        except InvalidOperation:
+            return value
+        if scaled != scaled.to_integral_value():
+            raise RulesError(f"{rel}: rule {raw['id']}: {fact} {value!r} has more than "
+                             "two decimal places")
+        return int(scaled)
+
+    def text(value: str) -> str:
+        def number(match: re.Match) -> str:
+            value = param({"param": match.group(1)})
+            return str(int(value)) if float(value).is_integer() else str(value)
+
+        return _PARAM_TOKEN.sub(number, value)
 
     then = {k: param(v) for k, v in raw["then"].items()}
     return Rule(
         id=raw["id"], stage=stage, file=rel, description=raw["description"],
         sources=tuple(raw["sources"]), when=condition(raw["when"]),
-        then=MappingProxyType(then), explain=MappingProxyType(dict(raw["explain"])),
+        then=MappingProxyType(then),
+        explain=MappingProxyType({locale: text(t) for locale, t in raw["explain"].items()}),
     )
 
 
@@ -284,7 +323,7 @@ def _check_semantics(rs: Ruleset) -> None:
         _check_values(rule, known, where)
         _check_outputs(rs, rule, where)
         # Which rule wins must never depend on file order: equal priorities are refused.
-        for output in ("track", "risk", "status"):
+        for output in ("track", "risk", "status", "regulator", "statutory_clocks"):
             if output in rule.then:
                 key = (rule.stage, output, rule.priority)
                 if key in priorities:
@@ -322,10 +361,14 @@ def _check_outputs(rs: Ruleset, rule: Rule, where: str) -> None:
         raise RulesError(f"{where}: flag {then['flag']!r} is not declared in ruleset.yaml")
     if "status" in then and then["status"] not in STATUSES:
         raise RulesError(f"{where}: unknown status {then['status']!r}")
+    if "regulator" in then and then["regulator"] not in REGULATOR_BODIES:
+        raise RulesError(f"{where}: unknown regulator {then['regulator']!r}")
     if "risk" in then and then["risk"] not in RISK_LEVELS:
         raise RulesError(f"{where}: unknown risk {then['risk']!r}")
     if "recommend" in then and then["recommend"] not in rs.catalogue.actions:
         raise RulesError(f"{where}: action {then['recommend']!r} is not in the catalogue")
+    if "remedy" in then and then["remedy"] not in rs.catalogue.remedies:
+        raise RulesError(f"{where}: remedy {then['remedy']!r} is not in the catalogue")
     if "due" in then and then["due"] != "now" and then["due"] not in rs.deadline_kinds:
         raise RulesError(f"{where}: due {then['due']!r} is neither 'now' nor a deadline kind")
     if "anchor" in then and then["anchor"] not in TIME_ANCHORS:

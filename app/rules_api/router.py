@@ -5,7 +5,7 @@ from pydantic import BaseModel, Field
 
 from app.auth.dependencies import CurrentCaller
 from app.deps import CurrentRuleset, Locale
-from app.evaluation.catalogue import DEFAULT_LOCALE
+from app.evaluation.catalogue import DEFAULT_LOCALE, render
 
 router = APIRouter(prefix="/v1", tags=["rules"])
 
@@ -58,7 +58,9 @@ def list_actions(caller: CurrentCaller, ruleset: CurrentRuleset, locale: Locale)
             guide_step_title=(catalogue.guide_steps.get(spec.guide_step, {}).get("title", {}).get(lang)
                               if spec.guide_step else None),
             track=spec.track, sources=list(spec.sources),
-            title=spec.title[lang], detail=spec.detail[lang],
+            # No case here, so no route: texts that name a regulator list the options instead.
+            title=render(spec.title[lang], catalogue, None, lang),
+            detail=render(spec.detail[lang], catalogue, None, lang),
         )
         for spec in catalogue.actions.values()
     ]

@@ -34,7 +34,8 @@ def test_the_json_dossier_has_every_part_of_a_complaint(api, complaint_case):
     assert {"firm_decision", "regulator_forward", "limitation_period"} <= {x["kind"] for x in d["deadlines"]}
     assert all(x["basis"] and x["sources"] for x in d["deadlines"])
     titles = " ".join(r["title"] for r in d["remedies"])
-    assert "12378" in titles and "保险行业协会" in titles and "人民法院" in titles
+    routes = " ".join(r["title"] + r["detail"] for r in d["remedies"])
+    assert "12378" in routes and "保险行业协会" in titles and "人民法院" in titles
     assert d["red_flags"] == [] and d["money"] == [] and d["declaration"].startswith("本人保证")
 
 
@@ -83,3 +84,26 @@ def test_another_clients_case_has_no_dossier(api, other_api):
     response = other_api.get(f"/v1/cases/{case_id}/dossier")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_the_remedies_name_the_regulator_the_rules_route_the_case_to(api):
+    # A payment institution goes to the People's Bank (12363), not to NFRA and 12378 (FACTS B3.2).
+    case_id = open_case(api, platform={"name": "易付通钱包", "kind": "payment", "licensed": True})
+    post_event(api, case_id, "complaint_filed", {"authority": "platform"})
+    evaluation = api.get(f"/v1/cases/{case_id}").json()["evaluation"]
+    assert evaluation["regulator"]["body"] == "pboc" and evaluation["regulator"]["hotline"] == "12363"
+    d = _dossier(api, case_id).json()
+    routes = " ".join(r["title"] + r["detail"] for r in d["remedies"])
+    assert "中国人民银行" in routes and "12363" in routes
+    assert "12378" not in routes and "12315" not in routes and "保险行业协会" not in routes
+    english = _dossier(api, case_id, "format=json&lang=en").json()
+    assert "People's Bank of China" in " ".join(r["title"] for r in english["remedies"])
+
+
+def test_a_platform_of_unknown_kind_gets_the_choice_of_regulators_not_a_guess(api):
+    case_id = open_case(api, platform={"name": "某App", "kind": "unknown", "licensed": None})
+    post_event(api, case_id, "complaint_filed", {"authority": "platform"})
+    assert api.get(f"/v1/cases/{case_id}").json()["evaluation"]["regulator"] is None
+    routes = " ".join(r["title"] + r["detail"] for r in _dossier(api, case_id).json()["remedies"])
+    for number in ("12378", "12363", "12386", "12315"):
+        assert number in routes, number

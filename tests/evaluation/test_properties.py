@@ -345,7 +345,11 @@ def test_hard_flags_put_the_case_on_the_fraud_track(ruleset, log):
     if ev.status in TERMINAL:
         return
     reported = any(e.type == "police_report_filed" for e in _occurred(events, as_of))
-    expected = ([] if reported else ["fraud.report_police"]) + ["fraud.stop_payments"]
+    if not reported:
+        assert ev.status == "fraud_suspected"
+    # A case reopened by a red flag after it ended asks for a report of the new attempt, even if
+    # the first scam was reported: "report to the police" leads exactly when nothing covers it.
+    expected = (["fraud.report_police"] if ev.status == "fraud_suspected" else []) + ["fraud.stop_payments"]
     assert [a.action for a in ev.next_actions[: len(expected)]] == expected
 
 
@@ -399,3 +403,85 @@ def test_any_amount_the_intake_accepts_can_be_evaluated(ruleset, amount):
               "withdrawal_requested_at": ORIGIN.isoformat()}
     case = intake_input(CaseCreate.model_validate(intake, context=VALIDATION_CONTEXT))
     assert isinstance(evaluate(case, [], ORIGIN, ruleset), Evaluation)
+
+
+# --- after a hard red flag (issue 10, class 1) ---------------------------------------------------
+# Events that raise a hard flag of R1–R7 whatever else the log holds: flags never go away again.
+HARD_FLAG_EVENTS = st.one_of(
+    event_payload("fee_demanded"),
+    event_payload("payment_instruction_received"),
+    event_payload("credentials_requested"),
+    event_payload("recovery_offer_received").map(lambda p: {**p, "data": {**p["data"], "fee_requested": True}}),
+    event_payload("refund_notice_received").map(
+        lambda p: {**p, "data": {**p["data"], "asks_group_or_fee": True}}),
+    event_payload("platform_trait_observed").map(
+        lambda p: {**p, "data": {"trait": "installed_from_link"}}),
+)
+
+
+def _is_fraud_action(ruleset: CompiledRuleset, action: str) -> bool:
+    return action.startswith("fraud.") or ruleset.ruleset.catalogue.actions[action].track == "fraud"
+
+
+@PROPERTY_SETTINGS
+@given(log=case_logs(), flag=HARD_FLAG_EVENTS, at=moments(-YEAR, 0))
+def test_after_any_hard_flag_fraud_actions_lead_and_the_recovery_warning_stays(ruleset, log, flag, at):
+    case, events, as_of = log
+    flagged = {**flag, "occurred_at": at}
+    events = [*events, to_input(len(events) + 1, flagged, as_of)]  # whatever events, before or after it
+    ev = evaluate(case, events, as_of, ruleset)
+    assert set(HARD_FRAUD_FLAGS) & set(ev.flags)
+    actions = [a.action for a in ev.next_actions]
+    assert "fraud.ignore_recovery_offers" in actions
+    kinds = [_is_fraud_action(ruleset, a) for a in actions]
+    assert kinds == sorted(kinds, reverse=True), actions  # every fraud action before any other
+
+
+@PROPERTY_SETTINGS
+@given(log=case_logs(), flag=HARD_FLAG_EVENTS,
+       ending=st.sampled_from(["case_closed", "funds_received"]), data=st.data())
+def test_a_hard_flag_after_the_case_ended_reopens_it(ruleset, log, flag, ending, data):
+    case, events, as_of = log
+    past = _occurred(events, as_of)
+    start = max([e.occurred_at for e in past], default=as_of - timedelta(days=2))
+    ended_at = start + timedelta(seconds=data.draw(st.integers(1, DAY), label="ended after"))
+    if ended_at >= as_of:
+        return  # no room before as_of for an ending and a later flag
+    flagged_at = ended_at + (as_of - ended_at) * data.draw(st.floats(0.01, 1.0), label="flag at")
+    end_data = ({"reason": "abandoned"} if ending == "case_closed"
+                else {"amount": str(case.amount), "full": True})
+    end = to_input(len(events) + 1, {"type": ending, "occurred_at": ended_at.isoformat(), "data": end_data}, as_of)
+    late = to_input(len(events) + 2, {**flag, "occurred_at": flagged_at.isoformat()}, as_of)
+    ev = evaluate(case, [*events, end, late], as_of, ruleset)
+    assert ev.status in ("fraud_suspected", "reported_to_police")
+    assert ev.track == "fraud"
+    assert ev.next_actions[0].action in ("fraud.report_police", "fraud.stop_payments")
+
+
+# --- advice that fits the stage (issue 10, class 6) -----------------------------------------------
+
+
+@PROPERTY_SETTINGS
+@given(log=case_logs())
+def test_no_first_steps_once_a_complaint_was_filed_or_a_decision_came_back(ruleset, log):
+    case, events, as_of = log
+    past = {e.type for e in _occurred(events, as_of)}
+    if not past & {"complaint_filed", "complaint_forwarded", "decision_received"}:
+        return
+    ev = evaluate(case, events, as_of, ruleset)
+    assert [a.action for a in ev.next_actions if a.guide_step == 1] == []
+    assert "action.communicate.ask_details.first_contact" not in ev.rules_fired
+
+
+@PROPERTY_SETTINGS
+@given(log=case_logs())
+def test_the_regulator_route_is_the_police_exactly_on_the_fraud_track_or_for_betting(ruleset, log):
+    case, events, as_of = log
+    ev = evaluate(case, events, as_of, ruleset)
+    betting = case.platform_kind == "gaming" or "S6" in ev.flags
+    assert (ev.regulator is not None and ev.regulator.body == "police") == (ev.track == "fraud" or betting)
+    if ev.regulator is not None and ev.regulator.statutory_clocks:
+        assert ev.regulator.body in ("nfra", "police")
+    if any(d.kind in ("firm_decision", "regulator_forward", "superior_review", "superior_answer")
+           for d in ev.deadlines):
+        assert ev.regulator is not None and ev.regulator.statutory_clocks

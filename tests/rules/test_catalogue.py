@@ -69,7 +69,7 @@ GUIDE_SECTIONS = {
     "guide.1.1", "guide.1.2", "guide.2.1", "guide.2.2", "guide.3.1",
     "guide.3.2", "guide.4.1", "guide.4.2", "guide.5.1", "guide.5.2",
 }
-FACT_ID = re.compile(r"^(B1\.\d+|B2\.\d+|R[1-8]|S[1-7])$")
+FACT_ID = re.compile(r"^(B1\.\d+|B2\.\d+|B3\.\d+|R[1-8]|S[1-7])$")
 
 # Page furniture from the seed (an "advisor" contact card): must never appear.
 # Built from pieces so this file does not contain the strings either.
@@ -161,6 +161,34 @@ def test_flag_present_and_complete(catalogue, flag):
 def test_red_flags_cite_themselves(catalogue):
     for flag in RED_FLAGS:
         assert flag in catalogue["flags"][flag]["sources"], flag
+
+
+def test_the_recovery_lure_flag_is_red_and_cites_b2_15(catalogue):
+    entry = catalogue["flags"]["S8"]
+    assert entry["kind"] == "soft" and "B2.15" in entry["sources"]
+    _assert_localized(entry, "title", "S8")
+    _assert_sources(entry, "S8")
+
+
+def test_the_recovery_warning_names_free_offers_private_chats_screen_sharing_and_deposits(catalogue):
+    detail = catalogue["actions"]["fraud.ignore_recovery_offers"]["detail"]
+    for word in ("免费", "私聊", "共享屏幕", "保证金"):
+        assert word in detail["zh-CN"], word
+    for word in ("free", "private chat", "share your screen", "deposit"):
+        assert word in detail["en"], word
+
+
+REGULATOR_HOTLINES = {"nfra": "12378", "pboc": "12363", "csrc": "12386", "police": "110", "market": "12315"}
+
+
+@pytest.mark.parametrize("body", sorted(REGULATOR_HOTLINES))
+def test_every_regulator_has_its_hotline_and_names_in_both_languages(catalogue, body):
+    entry = catalogue["regulators"][body]
+    assert entry["hotline"] == REGULATOR_HOTLINES[body]
+    _assert_localized(entry, "name", body)
+    _assert_localized(entry, "hotline_name", body)
+    for loc in LOCALES:
+        assert REGULATOR_HOTLINES[body] in entry["hotline_name"][loc]
 
 
 @pytest.mark.parametrize("status", STATUSES)

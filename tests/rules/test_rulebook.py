@@ -108,3 +108,50 @@ def test_conditions_compile_to_durable_expressions():
         {"$gte": {"a": 2}},
         {"$or": [{"b": True}, {"$or": [{"c": "x"}, {"c": "y"}]}]},
     ]}
+
+
+def test_money_thresholds_are_written_in_whole_units_and_compared_in_cents(rules_copy):
+    write_rule(rules_copy, "status", rule(when={"fact": "amount", "gt": 50000.5}))
+    [loaded] = [r for r in load_ruleset(rules_copy).rules if r.id == "status.test_rule"]
+    assert loaded.when == Leaf("amount", "gt", 5000050)
+    shipped = {r.id: r for r in load_ruleset(RULES).rules}
+    ceiling = load_ruleset(RULES).parameters["small_claims_max_amount"]
+    assert Leaf("amount", "lte", ceiling * 100) in shipped["action.escalate.small_claims"].when.items
+
+
+def test_a_money_threshold_finer_than_a_cent_is_refused(rules_copy):
+    write_rule(rules_copy, "status", rule(when={"fact": "amount", "gte": 100.005}))
+    with pytest.raises(RulesError, match=r"zz_test.yaml: rule status.test_rule: amount 100.005"):
+        load_ruleset(rules_copy)
+
+
+def test_a_remedy_missing_from_the_catalogue_is_refused(rules_copy):
+    write_rule(rules_copy, "remedies", rule(id="remedy.test", then={"remedy": "no_such_remedy", "priority": 1},
+                                            when={"fact": "track", "eq": "dispute"}))
+    with pytest.raises(RulesError, match=r"rule remedy.test: remedy 'no_such_remedy' is not in the catalogue"):
+        load_ruleset(rules_copy)
+
+
+def test_an_unknown_regulator_is_refused(rules_copy):
+    write_rule(rules_copy, "route", rule(id="route.test", then={"regulator": "fbi", "priority": 5}))
+    with pytest.raises(RulesError, match="route/zz_test.yaml: rule route.test"):
+        load_ruleset(rules_copy)
+
+
+def test_two_route_rules_with_one_priority_are_ambiguous(rules_copy):
+    write_rule(rules_copy, "route", rule(id="route.test", then={"regulator": "market", "priority": 100}))
+    with pytest.raises(RulesError, match=r"priority 100 for regulator is also used by route\.(test|nfra)"):
+        load_ruleset(rules_copy)
+
+
+def test_the_clocks_may_read_the_route_but_the_gate_may_not(rules_copy):
+    write_rule(rules_copy, "gate", rule(id="gate.test", then={"risk": "high", "priority": 77},
+                                        when={"fact": "statutory_clocks", "eq": True}))
+    with pytest.raises(RulesError, match="not available in the gate stage"):
+        load_ruleset(rules_copy)
+    (rules_copy / "gate" / "zz_test.yaml").unlink()
+    write_rule(rules_copy, "clocks", rule(
+        id="clock.test", when={"fact": "statutory_clocks", "eq": True},
+        then={"deadline": "firm_decision", "anchor": "platform_complaint_at", "offset_days": 90,
+              "ceiling": True}))
+    assert load_ruleset(rules_copy).rule("clock.test").then["ceiling"] is True
