@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
+from app.cases.event_data import EVENT_TYPES
 from app.cases.router import evaluation_router
 from app.cases.router import router as cases_router
 from app.db.engine import WRITE, make_engine, make_sessionmaker
@@ -16,16 +17,16 @@ from app.dossier.render_process import RenderLimits, Renderer
 from app.dossier.router import router as dossier_router
 from app.evaluation import CompiledRuleset, load_ruleset
 from app.evidence.router import router as evidence_router
-from app.health.router import router as health_router
+from app.edge.health import router as health_router
 from app.keyring import check_keys
 from app.access.router import router as access_router
 from app.auth.ratelimit import RateLimiter
 from app.logs import configure_logging
-from app.metrics import router as metrics_router
-from app.bodylimit import BodyLimitMiddleware, edge_answers_in_openapi
-from app.middleware import RequestContextMiddleware
-from app.contract import CONTACT, LICENSE, SERVERS, TAGS, document_routes, finish_document
-from app.problems import install_problem_handlers, problems_in_openapi
+from app.edge.metrics import router as metrics_router
+from app.edge.bodylimit import BodyLimitMiddleware, edge_answers_in_openapi
+from app.edge.middleware import RequestContextMiddleware
+from app.edge.contract import CONTACT, LICENSE, SERVERS, TAGS, document_routes, finish_document
+from app.edge.problems import install_problem_handlers, problems_in_openapi
 from app.rules_api.router import router as rules_router
 from app.settings import Settings, get_settings
 from app.webhooks.router import router as webhooks_router
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   servers=SERVERS, openapi_tags=TAGS, contact=CONTACT, license_info=LICENSE)
     app.state.settings = settings
     app.state.engine = engine
+    app.state.pdf_readiness = pdf_readiness
     app.state.sessions = make_sessionmaker(engine)
     app.state.write_sessions = make_sessionmaker(engine.execution_options(**WRITE))
     app.state.ruleset = CompiledRuleset(load_ruleset(settings.rules_dir))
@@ -83,7 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         concurrency=settings.dossier_render_concurrency))
     app.state.dossier_cache = PdfCache(max_bytes=settings.dossier_cache_mb * 2**20,
                                        ttl_seconds=settings.dossier_cache_seconds)
-    install_problem_handlers(app)
+    install_problem_handlers(app, union_tags=EVENT_TYPES)
     # Added last = outermost: CORS headers go on every answer, errors included.
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestContextMiddleware)

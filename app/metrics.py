@@ -14,10 +14,8 @@ from datetime import datetime, timezone
 from functools import wraps
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
-from fastapi.responses import PlainTextResponse
 from prometheus_client import (
-    CONTENT_TYPE_PLAIN_0_0_4, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest,
+    REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -141,14 +139,3 @@ def exposition(engine: Engine) -> bytes:
         registry.register(_ThisProcess())
     registry.register(DatabaseCollector(engine))
     return generate_latest(registry)
-
-
-router = APIRouter(tags=["health"])
-
-
-@router.get("/metrics", response_class=PlainTextResponse, responses={
-    200: {"description": "Prometheus text exposition format 0.0.4",
-          "content": {"text/plain": {"schema": {"type": "string"}}}}})
-def metrics(request: Request) -> Response:
-    """Prometheus metrics; public like /healthz (counts and timings only, no case data)."""
-    return Response(exposition(request.app.state.engine), media_type=CONTENT_TYPE_PLAIN_0_0_4)

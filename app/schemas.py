@@ -12,7 +12,6 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
-    StrictBool,
     ValidationInfo,
     WithJsonSchema,
     WrapValidator,
@@ -28,7 +27,6 @@ __all__ = [
     "PastOrNowDatetime",
     "ReadSchema",
     "Schema",
-    "StrictFlag",
 ]
 
 
@@ -77,10 +75,6 @@ class ReadSchema(BaseModel):
     """Base of every response model: built from ORM rows, ignoring attributes it does not show."""
 
     model_config = ConfigDict(from_attributes=True, extra="ignore")
-
-
-# A bare `bool` would turn "yes", 1 or "false" into booleans; the rules read these flags as facts.
-StrictFlag = StrictBool
 
 
 def _money_as_cents(value: Decimal) -> Decimal:

@@ -18,7 +18,6 @@ class Settings(BaseSettings):
     rules_dir: Path = PROJECT_ROOT / "rules"
     # Engine pool size per process; SQLite ignores it.
     db_pool_size: int = Field(default=10, ge=1, le=100)
-    page_size_max: int = Field(default=100, ge=1, le=1000)
     # Every body but an evidence upload (which may reach evidence_max_bytes) is JSON this small.
     # Events one case may hold (409 case-event-limit past it): each append evaluates the whole log.
     case_max_events: int = Field(default=1000, ge=1, le=100_000)

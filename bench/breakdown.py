@@ -63,7 +63,7 @@ def instrument() -> None:
     """Wrap what a POST or GET goes through, where the callers look the names up."""
     from sqlalchemy.orm import Session
 
-    import app.auth.dependencies as auth
+    import app.edge.auth as auth
     import app.cases.repository as repository
     import app.cases.router as router
     import app.cases.service as service

@@ -23,7 +23,7 @@ What happens:
   in progress.
 
 A claim orphaned by a kill (claimed, work not committed) answers 409 until its lease runs out
-(60 s, `app/idempotency.py`), so a run lasts at least a minute after the last kill.
+(60 s, `app/edge/idempotency.py`), so a run lasts at least a minute after the last kill.
 """
 
 import argparse

@@ -177,8 +177,8 @@ def test_throttling_unavailability_and_credentials_are_documented_with_their_hea
 
 
 def test_partner_only_routes_document_403_for_case_tokens(document):
-    from app.auth.dependencies import partner_caller
-    from app.contract import _api_routes, _calls
+    from app.edge.auth import partner_caller
+    from app.edge.contract import _api_routes, _calls
     from app.main import create_app
     from app.settings import Settings
 

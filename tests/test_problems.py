@@ -41,7 +41,7 @@ def test_wrong_method_is_405_problem_with_allow(http):
 
 ERRORS = {
     "bad-key": ("get", "/v1/cases", {"headers": {"Authorization": "Bearer nope"}}, 401, "unauthorized"),
-    "unknown-case": ("get", "/v1/cases/{missing}", {}, 404, "not-found"),
+    "unknown-case": ("get", "/v1/cases/{missing}", {}, 404, "case-not-found"),
     "unknown-event": ("get", "/v1/cases/{case}/events/99", {}, 404, "not-found"),
     "malformed-id": ("get", "/v1/cases/not-a-uuid", {}, 422, "invalid-request"),
     "bad-limit": ("get", "/v1/cases", {"params": {"limit": 0}}, 422, "invalid-request"),
@@ -50,7 +50,7 @@ ERRORS = {
     "taken-ref": ("post", "/v1/cases", {"json": intake(external_ref="taken")}, 409, "conflict"),
     "bad-event": ("post", "/v1/cases/{case}/events", {"json": event("bogus")}, 422, "invalid-request"),
     "event-to-unknown-case": ("post", "/v1/cases/{missing}/events",
-                              {"json": event("urgency_stated", {"reason": "debt"})}, 404, "not-found"),
+                              {"json": event("urgency_stated", {"reason": "debt"})}, 404, "case-not-found"),
     "what-if-without-case": ("post", "/v1/evaluate", {"json": {"events": []}}, 422, "invalid-request"),
 }
 

@@ -1,27 +1,14 @@
 """Access, audit trail: one row per change to a case, in the transaction that made it."""
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from app.auth.actor import Actor
 from app.db.models import AuditEntry
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: the kind of credential and its public prefix (never the secret)."""
-
-    client_id: uuid.UUID
-    kind: str  # api_key | case_token | system
-    prefix: str
-    request_id: str | None = None
-
-
-SYSTEM = "system"
 
 
 def record(session: Session, *, actor: Actor, case_id: uuid.UUID | None, action: str,

@@ -7,61 +7,51 @@ from fastapi import APIRouter, Request, Response
 
 from app.access import audit, service
 from app.access.schemas import AuditPage, AuditRead, CaseTokenCreate, CaseTokenIssued, CaseTokenPage
-from app.auth.dependencies import ActingAs, CurrentCaller
-from app.cases import repository
+from app.edge.auth import ActingAs
+from app.cases.dependencies import CaseForPartner, CaseId, WritableCaseForPartner
 from app.db.session import ReadSession, WriteSession
-from app.deps import Now
-from app.idempotency import IdempotencyGuard
-from app.contract import problems
-from app.pagination import Cursor, PageLimit, decode_cursor, encode_cursor
-from app.problems import InvalidRequest, NotFound
+from app.edge.deps import Now
+from app.edge.idempotency import IdempotencyGuard
+from app.edge.contract import problems
+from app.edge.pagination import Cursor, PageLimit, decode_cursor, encode_cursor
+from app.errors import InvalidRequest
 
 router = APIRouter(prefix="/v1/cases/{case_id}", tags=["access"])
 
 
-def _case(session, caller, case_id: uuid.UUID):
-    case = repository.get_case(session, client_id=caller.client_id, case_id=case_id)
-    if case is None:
-        raise NotFound("No such case.")
-    return case
-
-
 @router.post("/tokens", status_code=201, response_model=CaseTokenIssued,
              responses=problems(404))
-def issue_token(case_id: uuid.UUID, caller: CurrentCaller, actor: ActingAs, idem: IdempotencyGuard,
+def issue_token(target: WritableCaseForPartner, actor: ActingAs, idem: IdempotencyGuard,
                 session: WriteSession, now: Now, request: Request,
                 body: CaseTokenCreate | None = None) -> Response:
     """A token for the end user's app: reads this case and posts its events, nothing else."""
     if idem.replay:
         return idem.replay
-    case = _case(session, caller, case_id)
     days = (body.ttl_days if body and body.ttl_days else request.app.state.settings.case_token_ttl_days)
-    issued = service.issue_token(session=session, case=case, actor=actor, now=now,
+    issued = service.issue_token(session=session, target=target, actor=actor, now=now,
                                  ttl=timedelta(days=days))
     return idem.complete(session, Response(issued.model_dump_json(), status_code=201,
                                            media_type="application/json"))
 
 
 @router.get("/tokens", response_model=CaseTokenPage, responses=problems(404))
-def list_tokens(case_id: uuid.UUID, caller: CurrentCaller, session: ReadSession) -> CaseTokenPage:
+def list_tokens(case: CaseForPartner, session: ReadSession) -> CaseTokenPage:
     """The case's tokens (prefixes and dates; the secrets are never shown again)."""
-    return CaseTokenPage(items=service.list_tokens(session=session, case=_case(session, caller, case_id)))
+    return CaseTokenPage(items=service.list_tokens(session=session, case=case))
 
 
 @router.delete("/tokens/{token_id}", status_code=204, responses=problems(404))
-def revoke_token(case_id: uuid.UUID, token_id: uuid.UUID, caller: CurrentCaller, actor: ActingAs,
+def revoke_token(case_id: CaseId, target: WritableCaseForPartner, token_id: uuid.UUID, actor: ActingAs,
                  session: WriteSession, now: Now) -> Response:
     """Revoke a case token; it stops working at once."""
-    service.revoke_token(session=session, case=_case(session, caller, case_id), token_id=token_id,
-                         actor=actor, now=now)
+    service.revoke_token(session=session, target=target, token_id=token_id, actor=actor, now=now)
     return Response(status_code=204)
 
 
 @router.get("/audit", response_model=AuditPage, responses=problems(404, 422))
-def case_audit(case_id: uuid.UUID, caller: CurrentCaller, session: ReadSession,
+def case_audit(case: CaseForPartner, session: ReadSession,
                limit: PageLimit = 500, cursor: Cursor = None) -> AuditPage:
     """Who did what to this case, oldest first, a page at a time (follow `next_cursor`)."""
-    case = _case(session, caller, case_id)
     after = None
     if cursor:
         created_at, entry_id = decode_cursor(cursor, "audit", 2)

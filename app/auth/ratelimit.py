@@ -19,7 +19,7 @@ from limits.errors import StorageError
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from app.problems import ServiceUnavailable, TooManyRequests
+from app.errors import ServiceUnavailable, TooManyRequests
 from app.settings import Settings
 
 log = logging.getLogger("stuckfunds.ratelimit")

@@ -2,12 +2,14 @@
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from app.db.models import Case, CaseEvent
+from app.errors import CaseNotFound
 
 
 def get_case(session: Session, *, client_id: uuid.UUID, case_id: uuid.UUID,
@@ -17,6 +19,22 @@ def get_case(session: Session, *, client_id: uuid.UUID, case_id: uuid.UUID,
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
     return session.scalars(query).first()
+
+
+@dataclass(frozen=True)
+class CaseToWrite:
+    """A case the caller may write (cases.dependencies checked); load_case loads it for the write."""
+
+    client_id: uuid.UUID
+    id: uuid.UUID
+
+
+def load_case(session: Session, target: CaseToWrite, *, lock: bool = True) -> Case:
+    """The case to write, under its row lock; CaseNotFound if the client has no such case."""
+    case = get_case(session, client_id=target.client_id, case_id=target.id, lock=lock)
+    if case is None:
+        raise CaseNotFound()
+    return case
 
 
 def list_events(session: Session, *, case_id: uuid.UUID) -> Sequence[CaseEvent]:

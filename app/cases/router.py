@@ -1,6 +1,5 @@
 """Cases, HTTP edge: parse, call one service function, shape the response."""
 
-import uuid
 from datetime import timedelta
 from typing import Annotated, Literal
 
@@ -8,8 +7,9 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 from pydantic import BaseModel
 
 from app.access.service import issue_token
-from app.auth.dependencies import ActingAs, CaseCaller, CurrentCaller
+from app.edge.auth import ActingAs, CaseCaller, CurrentCaller
 from app.cases import repository, service
+from app.cases.dependencies import CaseForCaller, CaseId, WritableCase
 from app.cases.event_data import CaseEventCreate
 from app.cases.intake import CaseCreate
 from app.cases.present import present_evaluation, present_upcoming
@@ -19,13 +19,13 @@ from app.cases.schemas import (
 )
 from app.db.models import Case
 from app.db.session import ReadSession, WriteSession
-from app.deps import CurrentRuleset, Locale, MaxEvents, Now, RawBody, WarningLead
+from app.edge.deps import CurrentRuleset, Locale, MaxEvents, Now, RawBody, WarningLead
 from app.evaluation.catalogue import DEFAULT_LOCALE
 from app.evaluation.model import RISK_LEVELS, STATUSES
-from app.idempotency import IdempotencyGuard
-from app.contract import answers, problems
-from app.pagination import Cursor, PageLimit, decode_cursor, encode_cursor
-from app.problems import Forbidden, InvalidRequest, NotFound
+from app.edge.idempotency import IdempotencyGuard
+from app.edge.contract import answers, problems
+from app.edge.pagination import Cursor, PageLimit, decode_cursor, encode_cursor
+from app.errors import Forbidden, InvalidRequest, NotFound
 from app.schemas import OffsetDatetime
 
 router = APIRouter(prefix="/v1", tags=["cases"])
@@ -75,15 +75,6 @@ def _written(model: BaseModel, *, headers: dict[str, str], status_code: int = 20
                     headers=headers)
 
 
-def _load(session, caller, case_id: uuid.UUID) -> Case:
-    case = (repository.get_case(session, client_id=caller.client_id, case_id=case_id)
-            if caller.may_see(case_id) else None)
-    if case is None:
-        # Another client's case is indistinguishable from a missing one.
-        raise NotFound("No such case.")
-    return case
-
-
 @router.post("/cases", status_code=201, response_model=CaseRead,
              responses={**answers(201, "The case opened, with its first evaluation",
                                   headers=("Location", "ETag")),
@@ -102,7 +93,8 @@ def open_case(body: CaseCreate, caller: CurrentCaller, actor: ActingAs, idem: Id
     read = _case_read(case, case.evaluation, ruleset, locale or body.locale or DEFAULT_LOCALE)
     if issue_token_:
         ttl = timedelta(days=request.app.state.settings.case_token_ttl_days)
-        read.case_token = issue_token(session=session, case=case, actor=actor, now=now, ttl=ttl)
+        read.case_token = issue_token(session=session, target=repository.CaseToWrite(case.client_id, case.id),
+                                      actor=actor, now=now, ttl=ttl)
     return idem.complete(session, _written(read, headers={"Location": f"/v1/cases/{case.id}",
                                                           "ETag": _etag(case)}))
 
@@ -128,7 +120,7 @@ def _summary(case: Case) -> dict:
 
 @router.get("/cases/{case_id}", response_model=CaseRead,
             responses={**answers(200, "The case and its evaluation", headers=("ETag",)), **problems(404)})
-def get_case(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession,
+def get_case(case: CaseForCaller, session: ReadSession,
              ruleset: CurrentRuleset, now: Now, locale: Locale, response: Response,
              as_of: Annotated[OffsetDatetime | None, Query(description="Preview another moment (RFC 3339)")] = None,
              upcoming: Annotated[bool, Query(description=(
@@ -136,7 +128,6 @@ def get_case(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession,
              ))] = False,
              ) -> CaseRead:
     """The case and its evaluation now, or at `as_of` (a preview; nothing is stored)."""
-    case = _load(session, caller, case_id)
     evaluation = service.current_evaluation(session=session, case=case, ruleset=ruleset, now=now,
                                             as_of=as_of)
     response.headers["ETag"] = _etag(case)
@@ -156,8 +147,7 @@ def get_case(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession,
                                        "nothing stored twice", model=EventAppended,
                                   headers=("Location", "ETag", "Idempotent-Replayed")),
                         **problems(404, 409, 412)})
-def append_event(case_id: uuid.UUID, body: CaseEventCreate, raw: RawBody, caller: CaseCaller,
-                 actor: ActingAs, idem: IdempotencyGuard, session: WriteSession,
+def append_event(target: WritableCase, body: CaseEventCreate, raw: RawBody, actor: ActingAs, idem: IdempotencyGuard, session: WriteSession,
                  ruleset: CurrentRuleset, now: Now, locale: Locale, lead: WarningLead,
                  max_events: MaxEvents, if_match: IfMatch = None) -> Response:
     """Append an event to the case's log; answers with the stored event and the new evaluation.
@@ -166,10 +156,8 @@ def append_event(case_id: uuid.UUID, body: CaseEventCreate, raw: RawBody, caller
     """
     if idem.replay:
         return idem.replay
-    if not caller.may_see(case_id):
-        raise NotFound("No such case.")
     result = service.append_event(
-        session=session, client_id=caller.client_id, case_id=case_id, event_in=body, raw=raw,
+        session=session, target=target, event_in=body, raw=raw,
         ruleset=ruleset, now=now, warning_lead=lead, actor=actor, if_match=if_match,
         max_events=max_events)
     case, event, evaluation = result
@@ -178,7 +166,7 @@ def append_event(case_id: uuid.UUID, body: CaseEventCreate, raw: RawBody, caller
         evaluation=present_evaluation(evaluation.model_dump(mode="json"), ruleset.ruleset,
                                       locale or case.locale or DEFAULT_LOCALE),
     )
-    headers = {"Location": f"/v1/cases/{case_id}/events/{event.seq}", "ETag": _etag(case)}
+    headers = {"Location": f"/v1/cases/{case.id}/events/{event.seq}", "ETag": _etag(case)}
     if result.replayed:
         headers["Idempotent-Replayed"] = "true"
     return idem.complete(session, _written(appended, headers=headers,
@@ -189,32 +177,28 @@ def append_event(case_id: uuid.UUID, body: CaseEventCreate, raw: RawBody, caller
               responses={**answers(200, "The case as changed", headers=("ETag",)),
                          **problems(403, 404, 409, 412, 428)},
               openapi_extra={"parameters": [IF_MATCH_REQUIRED]})
-def update_case(case_id: uuid.UUID, body: CaseUpdate, caller: CaseCaller, actor: ActingAs,
+def update_case(target: WritableCase, body: CaseUpdate, caller: CaseCaller, actor: ActingAs,
                 session: WriteSession, ruleset: CurrentRuleset, locale: Locale, now: Now,
                 if_match: IfMatchRequired = None) -> Response:
     """Change the case's reference, province or language; requires If-Match (428 without)."""
-    if not caller.may_see(case_id):
-        raise NotFound("No such case.")
     changes = body.model_dump(exclude_unset=True)
     if caller.kind == "case_token" and "external_ref" in changes:
         # The reference is the partner's own bookkeeping; the end user may set language and province.
         raise Forbidden("A case token cannot change external_ref.", field="external_ref")
-    case = service.update_case(session=session, client_id=caller.client_id, case_id=case_id,
-                               changes=changes, if_match=if_match,
+    case = service.update_case(session=session, target=target, changes=changes, if_match=if_match,
                                actor=actor, now=now)
     return _written(_case_read(case, case.evaluation, ruleset, locale or case.locale or DEFAULT_LOCALE),
                     headers={"ETag": _etag(case)}, status_code=200)
 
 
 @router.get("/cases/{case_id}/events", response_model=EventPage, responses=problems(404, 422))
-def list_events(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession,
+def list_events(case: CaseForCaller, session: ReadSession,
                 limit: PageLimit = 1000, cursor: Cursor = None) -> EventPage:
     """The case's timeline, in `seq` order, a page at a time (follow `next_cursor`).
 
     The default page holds every event a case may have under the default cap, so a client
     that reads only `items` still sees the whole timeline.
     """
-    case = _load(session, caller, case_id)
     (after_seq,) = decode_cursor(cursor, "events", 1) if cursor else (0,)
     if not isinstance(after_seq, int):
         raise InvalidRequest("The cursor is not one this API issued for this list.", field="cursor")
@@ -225,10 +209,9 @@ def list_events(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession,
 
 
 @router.get("/cases/{case_id}/events/{seq}", response_model=EventRead, responses=problems(404))
-def get_event(case_id: uuid.UUID, seq: Annotated[int, Path(ge=1, le=MAX_SEQ)], caller: CaseCaller,
+def get_event(case_id: CaseId, case: CaseForCaller, seq: Annotated[int, Path(ge=1, le=MAX_SEQ)],
               session: ReadSession) -> EventRead:
     """One event of the case's timeline."""
-    case = _load(session, caller, case_id)
     event = repository.get_event(session, case_id=case.id, seq=seq)
     if event is None:
         raise NotFound("No such event.")

@@ -19,16 +19,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.cases import chain, repository
+from app.cases.repository import CaseToWrite
 from app.cases.event_data import CaseEventCreate
 from app.cases.intake import CaseCreate
 from app.db.models import Case, CaseEvent
 from app.evaluation import CaseInput, CompiledRuleset, Evaluation, EventInput
 from app.evaluation import evaluate as _evaluate
 from app.access import audit
-from app.access.audit import Actor
-from app.problems import (
-    Conflict, InvalidRequest, NotFound, PreconditionFailed, PreconditionRequired, ProblemError,
-)
+from app.auth.actor import Actor
+from app.errors import Conflict, InvalidRequest, PreconditionFailed, PreconditionRequired, ProblemError
 from app.metrics import count_event, timed_evaluation
 from app.schemas import OffsetDatetime
 
@@ -140,15 +139,12 @@ def etag_of(case: Case) -> str:
     return f'"{case.id.hex}.{case.version}"'
 
 
-def append_event(*, session: Session, client_id: uuid.UUID, case_id: uuid.UUID,
-                 event_in: CaseEventCreate, raw: dict[str, Any], ruleset: CompiledRuleset,
+def append_event(*, session: Session, target: CaseToWrite, event_in: CaseEventCreate, raw: dict[str, Any], ruleset: CompiledRuleset,
                  now: datetime, warning_lead: timedelta = DEFAULT_WARNING_LEAD,
                  actor: Actor | None = None, if_match: str | None = None,
                  max_events: int | None = None) -> Appended:
     """Append one event under the case's lock, then re-evaluate and store the projection."""
-    case = repository.get_case(session, client_id=client_id, case_id=case_id, lock=True)
-    if case is None:
-        raise NotFound("No such case.")
+    case = repository.load_case(session, target)
     if event_in.event_id is not None:
         stored = repository.get_event_by_client_id(session, case_id=case.id, event_id=event_in.event_id)
         if stored is not None:
@@ -192,12 +188,10 @@ def _replay(case: Case, stored: CaseEvent, event_in: CaseEventCreate) -> Appende
     return Appended(case, stored, Evaluation.model_validate(case.evaluation), replayed=True)
 
 
-def update_case(*, session: Session, client_id: uuid.UUID, case_id: uuid.UUID, changes: dict[str, Any],
+def update_case(*, session: Session, target: CaseToWrite, changes: dict[str, Any],
                 if_match: str | None, actor: Actor, now: datetime) -> Case:
     """Change a case's own details in place; only against the version the caller last read."""
-    case = repository.get_case(session, client_id=client_id, case_id=case_id, lock=True)
-    if case is None:
-        raise NotFound("No such case.")
+    case = repository.load_case(session, target)
     if if_match is None:
         raise PreconditionRequired("Send If-Match with the ETag you last read.", etag=etag_of(case))
     if if_match.strip() not in ("*", etag_of(case)):

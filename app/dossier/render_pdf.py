@@ -17,7 +17,7 @@ from app.dossier.fonts import pdf_readiness
 from app.dossier.layout import sections
 from app.dossier.model import Dossier
 from app.dossier.texts import HEADINGS
-from app.problems import ServiceUnavailable
+from app.errors import ServiceUnavailable
 
 HERE = Path(__file__).resolve().parent
 ASSETS = HERE / "assets"

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.problems import ServiceUnavailable
+from app.errors import ServiceUnavailable
 
 log = logging.getLogger("stuckfunds.dossier")
 _context = multiprocessing.get_context("forkserver")

@@ -1,25 +1,23 @@
 """Dossier, HTTP edge: the case written up as PDF (default), Markdown or JSON, zh-CN or en."""
 
-import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
 import anyio.from_thread
 from fastapi import APIRouter, Header, Query, Request, Response
 
-from app.auth.dependencies import CaseCaller
-from app.cases.router import _load as load_case
+from app.cases.dependencies import CaseForCaller
 from app.db.session import ReadSession
-from app.deps import CurrentRuleset, Locale, Now
+from app.edge.deps import CurrentRuleset, Locale, Now
 from app.db.models import Case
 from app.dossier import render_markdown, render_pdf, service
 from app.dossier.model import Dossier
 from app.evaluation.catalogue import DEFAULT_LOCALE
 from app.evidence.storage import LocalEvidenceStore
-from app.contract import answers, binary, problems, schema_of
+from app.edge.contract import answers, binary, problems, schema_of
 
 # Open to the end user's case token too (the web app's "download for the regulator"):
-# load_case (cases.router._load) checks caller.may_see(case_id), so a token reaches its own case only.
+# CaseForCaller: a case token reaches its own case's dossier only.
 router = APIRouter(prefix="/v1", tags=["dossier"])
 Format = Literal["pdf", "markdown", "json"]
 _MEDIA = {"pdf": "application/pdf", "markdown": "text/markdown; charset=utf-8",
@@ -61,14 +59,13 @@ def _seconds_until(moment: datetime | None, now: datetime) -> float | None:
                                   "application/json": schema_of(Dossier)}),
                **problems(404), **_PDF_UNAVAILABLE})
 def get_dossier(
-    case_id: uuid.UUID, caller: CaseCaller, session: ReadSession, ruleset: CurrentRuleset,
+    case: CaseForCaller, session: ReadSession, ruleset: CurrentRuleset,
     now: Now, locale: Locale, request: Request,
     format: Annotated[Format | None, Query(description="Overrides Accept; default pdf")] = None,
     lang: Annotated[Literal["zh-CN", "en"] | None, Query(description="Overrides Accept-Language")] = None,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Response:
     """The case written up for the regulator, 12378 or an association (a police summary on the fraud track)."""
-    case = load_case(session, caller, case_id)
     settings = request.app.state.settings
     # Chinese unless English is asked for: the readers are Chinese offices, whatever the app's locale.
     language = lang or locale or DEFAULT_LOCALE

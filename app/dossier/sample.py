@@ -153,7 +153,7 @@ def write_sample(out: Path, *, track: str = "dispute", lang: str = "zh-CN") -> l
     from fastapi.testclient import TestClient
 
     from app.auth.service import create_client
-    from app.deps import get_now
+    from app.edge.deps import get_now
     from app.main import create_app
     from app.settings import Settings
 

@@ -7,22 +7,20 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request, Response
 
-from app.auth.dependencies import ActingAs, CaseCaller, CurrentCaller
-from app.idempotency import IdempotencyGuard
-# The cases feature's own lookup, so one place decides who may see a case (404 for others').
-from app.cases.router import _load as load_case
+from app.edge.auth import ActingAs
+from app.edge.idempotency import IdempotencyGuard
+from app.cases.dependencies import CaseForCaller, CaseForPartner, CaseId, WritableCase
 from app.db.session import ReadSession, WriteSession
-from app.deps import CurrentRuleset, Now, WarningLead
+from app.edge.deps import CurrentRuleset, Now, WarningLead
 from app.evidence import integrity, repository, service
-from app.contract import answers, binary, problems
+from app.edge.contract import answers, binary, problems
 from app.evidence.schemas import EvidencePage, EvidenceRead, EvidenceUpload, IntegrityReport
 from app.evidence.storage import LocalEvidenceStore
-from app.problems import NotFound
+from app.errors import NotFound
 from app.settings import Settings
 
-# Uploads, listings and downloads are open to the end user's case token as well (CaseCaller):
-# every route goes through cases.router._load, which checks caller.may_see(case_id). The
-# integrity report stays with the partner.
+# Uploads, listings and downloads are open to the end user's case token as well (CaseForCaller,
+# WritableCase); the integrity report stays with the partner (CaseForPartner).
 router = APIRouter(prefix="/v1", tags=["evidence"])
 def _settings(request: Request) -> Settings:
     return request.app.state.settings
@@ -38,7 +36,7 @@ def _json(model: EvidenceRead, status: int, case_id: uuid.UUID) -> Response:
                     headers={"Location": f"/v1/cases/{case_id}/evidence/{model.id}"})
 
 
-# The body was authenticated before it was read and is capped as it streams (app.bodylimit);
+# The body was authenticated before it was read and is capped as it streams (app.edge.bodylimit);
 # the multipart parser spools the file to disk, and the store copies it from there.
 @router.post(
     "/cases/{case_id}/evidence", status_code=201, response_model=EvidenceRead,
@@ -47,14 +45,13 @@ def _json(model: EvidenceRead, status: int, case_id: uuid.UUID) -> Response:
                          model=EvidenceRead, headers=("Location",)),
                **problems(404, 409, 413, 415)})
 def upload_evidence(
-    case_id: uuid.UUID, caller: CaseCaller, actor: ActingAs, idem: IdempotencyGuard,
+    case: WritableCase, actor: ActingAs, idem: IdempotencyGuard,
     session: WriteSession, ruleset: CurrentRuleset, now: Now, lead: WarningLead, request: Request,
     form: Annotated[EvidenceUpload, Form(media_type="multipart/form-data")],
 ) -> Response:
     """Save a file as evidence: stored once by its SHA-256 and recorded as an `evidence_saved` event."""
     if idem.replay:
         return idem.replay
-    case = load_case(session, caller, case_id)
     settings = _settings(request)
     evidence, created = service.save_evidence(
         session=session, store=_store(request), case=case, upload=form.file.file,
@@ -65,23 +62,21 @@ def upload_evidence(
         case_quota=settings.evidence_case_quota_bytes, client_quota=settings.evidence_client_quota_bytes,
         max_events=settings.case_max_events)
     return idem.complete(session, _json(EvidenceRead.model_validate(evidence), 201 if created else 200,
-                                        case_id))
+                                        case.id))
 
 
 @router.get("/cases/{case_id}/evidence", response_model=EvidencePage, responses=problems(404))
-def list_evidence(case_id: uuid.UUID, caller: CaseCaller, session: ReadSession) -> EvidencePage:
+def list_evidence(case: CaseForCaller, session: ReadSession) -> EvidencePage:
     """The case's evidence files, in the order they were recorded."""
-    case = load_case(session, caller, case_id)
     return EvidencePage(items=[EvidenceRead.model_validate(e)
                                for e in repository.list_evidence(session, case_id=case.id)])
 
 
 @router.get("/cases/{case_id}/evidence/{evidence_id}", response_model=EvidenceRead,
             responses=problems(404))
-def get_evidence(case_id: uuid.UUID, evidence_id: uuid.UUID, caller: CaseCaller,
+def get_evidence(case_id: CaseId, case: CaseForCaller, evidence_id: uuid.UUID,
                  session: ReadSession) -> EvidenceRead:
     """One evidence file's record."""
-    case = load_case(session, caller, case_id)
     evidence = repository.get_evidence(session, case_id=case.id, evidence_id=evidence_id)
     if evidence is None:
         raise NotFound("No such evidence.")
@@ -98,10 +93,9 @@ _STORED_TYPES = Settings.model_fields["evidence_media_types"].default
                                           "X-Content-Type-Options", "Content-Security-Policy"),
                                  content=binary(*_STORED_TYPES)),
                        **problems(404, 500)})
-def download_evidence(case_id: uuid.UUID, evidence_id: uuid.UUID, caller: CaseCaller,
-                      session: ReadSession, request: Request) -> Response:
+def download_evidence(case_id: CaseId, case: CaseForCaller, evidence_id: uuid.UUID, session: ReadSession,
+                      request: Request) -> Response:
     """The file's bytes, checked against the recorded SHA-256 first."""
-    case = load_case(session, caller, case_id)
     evidence, content = service.evidence_content(session=session, store=_store(request),
                                                  case=case, evidence_id=evidence_id)
     name = evidence.original_name or f"{evidence.sha256[:16]}"
@@ -120,9 +114,8 @@ def download_evidence(case_id: uuid.UUID, evidence_id: uuid.UUID, caller: CaseCa
 
 
 @router.get("/cases/{case_id}/verify", response_model=IntegrityReport, responses=problems(404))
-def verify_case(case_id: uuid.UUID, caller: CurrentCaller, session: ReadSession, now: Now,
+def verify_case(case: CaseForPartner, session: ReadSession, now: Now,
                 request: Request) -> IntegrityReport:
     """Recompute the event chain and every evidence file's hash; name each event or file that broke."""
-    case = load_case(session, caller, case_id)
     return integrity.verify_case(session=session, store=_store(request), case=case, now=now)
 

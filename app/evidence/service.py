@@ -18,8 +18,9 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.access.audit import Actor
+from app.auth.actor import Actor
 from app.cases import repository as cases_repository
+from app.cases.repository import CaseToWrite
 from app.cases import service as cases_service
 from app.cases.event_data import EvidenceSavedEvent
 from app.db.models import Case, EvidenceFile
@@ -28,7 +29,7 @@ from app.evaluation import CompiledRuleset
 from app.evidence import repository
 from app.evidence.sniffing import sniff
 from app.evidence.storage import Kept, LocalEvidenceStore, TooLarge, safe_name
-from app.problems import InvalidRequest, NotFound, PayloadTooLarge, ProblemError, UnsupportedMediaType
+from app.errors import InvalidRequest, NotFound, PayloadTooLarge, ProblemError, UnsupportedMediaType
 
 
 class EvidenceDamaged(ProblemError):
@@ -72,7 +73,7 @@ def _checked_event(*, kind: str, captured_at: datetime, description: str | None,
     return posted, event_in
 
 
-def _check_quotas(session: Session, *, case: Case, size: int, case_quota: int,
+def _check_quotas(session: Session, *, case: CaseToWrite, size: int, case_quota: int,
                   client_quota: int) -> None:
     """Bytes recorded per case and per client (the same file in two cases counts twice)."""
     in_case = int(session.scalar(select(func.coalesce(func.sum(EvidenceFile.size), 0))
@@ -97,7 +98,7 @@ def _forget_if_unreferenced(store: LocalEvidenceStore, kept: Kept):
     return undo
 
 
-def save_evidence(*, session: Session, store: LocalEvidenceStore, case: Case, upload: BinaryIO,
+def save_evidence(*, session: Session, store: LocalEvidenceStore, case: CaseToWrite, upload: BinaryIO,
                   original_name: str | None, kind: str, captured_at: datetime,
                   description: str | None, max_bytes: int, media_types: Collection[str],
                   ruleset: CompiledRuleset, now: datetime,
@@ -106,6 +107,8 @@ def save_evidence(*, session: Session, store: LocalEvidenceStore, case: Case, up
                   client_quota: int | None = None, max_events: int | None = None,
                   ) -> tuple[EvidenceFile, bool]:
     """Store the file by its hash and record it as an event; (evidence, created)."""
+    # A case that is not there answers 404 before the upload is copied and sniffed.
+    cases_repository.load_case(session, case, lock=False)
     evidence_id = uuid.uuid4()
     posted, event_in = _checked_event(kind=kind, captured_at=captured_at, description=description,
                                       evidence_id=evidence_id, now=now)
@@ -123,10 +126,7 @@ def save_evidence(*, session: Session, store: LocalEvidenceStore, case: Case, up
                 detected=media_type, errors=_file_error(f"content is {shown}", "unsupported_type"))
         # The lock serializes this upload with every other append to the case, so two identical
         # uploads racing each other still end as one piece of evidence.
-        locked = cases_repository.get_case(session, client_id=case.client_id, case_id=case.id,
-                                           lock=True)
-        if locked is None:
-            raise NotFound("No such case.")
+        cases_repository.load_case(session, case)
         existing = repository.find_by_hash(session, case_id=case.id, sha256=staged.sha256)
         if existing is not None:
             store.discard(staged)
@@ -144,7 +144,7 @@ def save_evidence(*, session: Session, store: LocalEvidenceStore, case: Case, up
     posted["data"]["sha256"] = staged.sha256
     raw = {**posted, "upload": {"name": original_name, "size": staged.size, "media_type": media_type}}
     _, event, _ = cases_service.append_event(
-        session=session, client_id=case.client_id, case_id=case.id, event_in=event_in, raw=raw,
+        session=session, target=case, event_in=event_in, raw=raw,
         ruleset=ruleset, now=now, warning_lead=warning_lead, actor=actor, max_events=max_events)
     evidence = EvidenceFile(
         id=evidence_id, case_id=case.id, sha256=staged.sha256, size=staged.size,

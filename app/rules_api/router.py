@@ -3,8 +3,8 @@
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from app.auth.dependencies import CurrentCaller
-from app.deps import CurrentRuleset, Locale
+from app.edge.auth import CurrentCaller
+from app.edge.deps import CurrentRuleset, Locale
 from app.evaluation.catalogue import DEFAULT_LOCALE, render
 
 router = APIRouter(prefix="/v1", tags=["rules"])

@@ -14,9 +14,9 @@ from pydantic import BaseModel
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from app.deps import CurrentRuleset, Locale
+from app.edge.deps import CurrentRuleset, Locale
 from app.evaluation.catalogue import DEFAULT_LOCALE, LOCALES
-from app.contract import problems
+from app.edge.contract import problems
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Not in every system's MIME table; with nosniff a wrong type would make the browser refuse them.

@@ -16,7 +16,6 @@ from app.evaluation import Evaluation
 STATUS_CHANGED = "case.status_changed"
 RISK_CHANGED = "case.risk_changed"
 DEADLINE_APPROACHING = "case.deadline_approaching"
-EVENT_KINDS = (STATUS_CHANGED, RISK_CHANGED, DEADLINE_APPROACHING)
 
 
 def notify_changes(*, session: Session, case: Case, previous: tuple[str, str] | None,

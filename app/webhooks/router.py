@@ -5,11 +5,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from app.auth.dependencies import CurrentCaller
+from app.edge.auth import CurrentCaller
 from app.db.session import ReadSession, WriteSession
-from app.deps import Now
-from app.idempotency import IdempotencyGuard
-from app.contract import answers, problems
+from app.edge.deps import Now
+from app.edge.idempotency import IdempotencyGuard
+from app.edge.contract import answers, problems
 from app.settings import Settings
 from app.webhooks import service
 from app.webhooks.schemas import DeliveryPage, WebhookCreate, WebhookCreated, WebhookPage, WebhookRead

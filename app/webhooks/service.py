@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import OutboxMessage, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from app.problems import InvalidRequest, NotFound
+from app.errors import InvalidRequest, NotFound
 from app.settings import Settings
 from app.webhooks.schemas import AttemptRead, DeliveryRead, WebhookCreate, WebhookCreated, WebhookRead
 from app.keyring import encrypt

@@ -15,7 +15,7 @@ from sqlalchemy.orm import sessionmaker
 
 from app.db.models import WorkerLease
 from app.evaluation import CompiledRuleset
-from app.idempotency import purge_expired
+from app.edge.idempotency import purge_expired
 from app.settings import Settings
 from app.webhooks.transport import webhook_client
 from app.webhooks.urlguard import Policy

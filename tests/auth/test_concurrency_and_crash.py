@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from app.db.models import CaseEvent, IdempotencyRecord
-from app.idempotency import REPLAYED
+from app.edge.idempotency import REPLAYED
 from tests.auth.conftest import note, raw
 from tests.conftest import TEST_SECRET_KEY
 from tests.support.payloads import intake

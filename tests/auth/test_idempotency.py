@@ -14,7 +14,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import select, update
 
 from app.db.models import IdempotencyRecord
-from app.idempotency import REPLAYED, _claim, request_fingerprint
+from app.edge.idempotency import REPLAYED, _claim, request_fingerprint
 from app.settings import Settings
 from tests.auth.conftest import PROBLEM, Partner, note, raw
 from tests.support.payloads import ago, intake

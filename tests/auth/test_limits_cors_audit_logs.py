@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import IntegrityError
 
-from app.deps import get_now
+from app.edge.deps import get_now
 from app.logs import JsonFormatter
 from app.main import create_app
 from app.settings import Settings

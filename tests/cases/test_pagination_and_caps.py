@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from app.access import audit
-from app.access.audit import Actor
+from app.auth.actor import Actor
 from app.db.models import Case
 from tests.support.evidence import open_case, post_event
 

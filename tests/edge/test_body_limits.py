@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.idempotency import Fingerprint, request_fingerprint
+from app.edge.idempotency import Fingerprint, request_fingerprint
 from tests.support.evidence import open_case, png_bytes
 from tests.support.payloads import ago, intake
 from tests.support.server import create_api_key, running_server

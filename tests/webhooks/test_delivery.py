@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from app.db.models import Case, OutboxMessage
-from app.deps import get_now
+from app.edge.deps import get_now
 from app.settings import Settings
 from app.webhooks.transport import webhook_client
 from app.webhooks.urlguard import Policy

@@ -145,7 +145,7 @@ def seed_due_cases(db: Db, n: int) -> list[uuid.UUID]:
         client_id = create_client(session=session, name="sweep-test", now=then).client_id
         template = service.open_case(session=session, client_id=client_id, case_in=case_in,
                                      ruleset=ruleset(), now=then)
-        service.append_event(session=session, client_id=client_id, case_id=template.id,
+        service.append_event(session=session, target=repository.CaseToWrite(client_id, template.id),
                              event_in=TypeAdapter(CaseEventCreate).validate_python(raw), raw=raw,
                              ruleset=ruleset(), now=then)
         assert template.status == "awaiting_platform" and template.next_wakeup_at < wall

@@ -23,8 +23,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth.service import Credential, resolve
 from app.auth.ratelimit import client_address, refuse_if_failing_too_often
-from app.idempotency import Fingerprint, fingerprint_target
-from app.problems import PayloadTooLarge, ProblemError, Unauthorized, problem_response
+from app.edge.idempotency import Fingerprint, fingerprint_target
+from app.errors import PayloadTooLarge, ProblemError, Unauthorized
+from app.edge.problems import problem_response
 
 _WITH_BODY = {"POST", "PUT", "PATCH", "DELETE"}
 _UPLOAD = re.compile(r"^/v1/cases/[^/]+/evidence/?$")

@@ -18,10 +18,10 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from app.auth.dependencies import any_caller, partner_caller
+from app.edge.auth import any_caller, partner_caller
 from app.db.session import get_session, get_write_session
-from app.idempotency import idempotency
-from app.problems import PROBLEM_MEDIA_TYPE, Problem
+from app.edge.idempotency import idempotency
+from app.edge.problems import PROBLEM_MEDIA_TYPE, Problem
 
 _HEADERS = "#/components/headers/"
 
@@ -61,7 +61,8 @@ PROBLEM_TEXT: dict[int, str] = {
     400: "The multipart body could not be parsed (broken framing or boundary)",
     401: "No API key or case token, or one that is unknown, expired or revoked",
     403: "Not allowed with this credential: a case token reaches its own case only",
-    404: "No such resource, or one that belongs to another client",
+    404: "No such resource, or one that belongs to another client (`case-not-found` for the case "
+         "itself)",
     409: "A request with this Idempotency-Key is still being processed, or the request conflicts "
          "with what is stored",
     412: "If-Match does not match the case's current ETag: read the case again",
@@ -85,7 +86,7 @@ def _header_refs(headers: Iterable[str] | dict[str, bool]) -> dict[str, dict[str
     required = headers if isinstance(headers, dict) else dict.fromkeys(headers, True)
     for name in required:
         if name not in HEADERS:
-            raise KeyError(f"header {name!r} is not described in app.contract.HEADERS")
+            raise KeyError(f"header {name!r} is not described in app.edge.contract.HEADERS")
     # A header object that is only a $ref cannot say `required`; optional headers stay plain refs.
     return {name: ({**HEADERS[name], "required": True} if always else {"$ref": _HEADERS + name})
             for name, always in required.items()}

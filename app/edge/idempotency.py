@@ -22,9 +22,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.auth.dependencies import Caller, any_caller
+from app.edge.auth import Caller, any_caller
 from app.db.models import IdempotencyRecord
-from app.problems import Conflict, InvalidRequest
+from app.errors import Conflict, InvalidRequest
 from app.settings import Settings
 from app.keyring import decrypt, encrypt
 

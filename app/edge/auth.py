@@ -12,10 +12,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from app.access.audit import Actor
+from app.auth.actor import Actor
 from app.auth.ratelimit import client_address, refuse_if_failing_too_often
 from app.auth.service import Credential, resolve
-from app.problems import Forbidden, TooManyRequests, Unauthorized
+from app.errors import Forbidden, TooManyRequests, Unauthorized
 
 _bearer = HTTPBearer(auto_error=False, description=(
     "An API key from `stuckfunds clients create`, or a case token (`sfct_...`) for one case"))
@@ -48,7 +48,7 @@ def any_caller(
                            headers=challenge)
     limiter = request.app.state.rate_limiter
     address = client_address(request.scope)
-    # Requests with a body were authenticated before it was read (app.bodylimit); the others here.
+    # Requests with a body were authenticated before it was read (app.edge.bodylimit); the others here.
     credential: Credential | None = getattr(request.state, "credential", None)
     if credential is None:
         refuse_if_failing_too_often(limiter, address)

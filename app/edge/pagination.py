@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Query
 
-from app.problems import InvalidRequest
+from app.errors import InvalidRequest
 
 PageLimit = Annotated[int, Query(ge=1, le=1000, description="Items per page (at most 1000)")]
 Cursor = Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page")]

@@ -13,7 +13,7 @@ import uuid
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.metrics import observe_request
-from app.problems import PROBLEM_MEDIA_TYPE
+from app.edge.problems import PROBLEM_MEDIA_TYPE
 
 log = logging.getLogger("stuckfunds.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")

@@ -1,7 +1,8 @@
-"""Errors: domain exceptions with a status and a stable code, rendered once as RFC 9457 problems."""
+"""Request edge: every error rendered once as an RFC 9457 problem (application/problem+json)."""
 
 import json
 import logging
+from collections.abc import Collection
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,7 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from app.cases.event_data import EVENT_TYPES
+from app.errors import ProblemError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("stuckfunds.errors")
@@ -40,63 +41,6 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
 
 
-class ProblemError(Exception):
-    status = 500
-    code = "internal-error"
-    title = "Internal server error"
-
-    def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None,
-                 **extra: Any) -> None:
-        super().__init__(detail or self.title)
-        self.detail = detail
-        self.headers = headers or {}
-        self.extra = extra
-
-
-class Forbidden(ProblemError):
-    status, code, title = 403, "forbidden", "Not allowed with this credential"
-
-
-class TooManyRequests(ProblemError):
-    status, code, title = 429, "rate-limited", "Too many requests"
-
-
-class PreconditionFailed(ProblemError):
-    status, code, title = 412, "precondition-failed", "The case has changed"
-
-
-class PreconditionRequired(ProblemError):
-    status, code, title = 428, "precondition-required", "If-Match is required"
-
-
-class NotFound(ProblemError):
-    status, code, title = 404, "not-found", "Not found"
-
-
-class Unauthorized(ProblemError):
-    status, code, title = 401, "unauthorized", "Missing or invalid credentials"
-
-
-class Conflict(ProblemError):
-    status, code, title = 409, "conflict", "Conflict"
-
-
-class InvalidRequest(ProblemError):
-    status, code, title = 422, "invalid-request", "The request is not valid"
-
-
-class ServiceUnavailable(ProblemError):
-    status, code, title = 503, "unavailable", "Service unavailable"
-
-
-class PayloadTooLarge(ProblemError):
-    status, code, title = 413, "payload-too-large", "The upload is too large"
-
-
-class UnsupportedMediaType(ProblemError):
-    status, code, title = 415, "unsupported-media-type", "This type of file is not accepted"
-
-
 def problem_response(status: int, code: str, title: str, detail: str | None, request: Request,
                      headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     body = {"type": f"urn:stuckfunds:problem:{code}", "title": title, "status": status,
@@ -121,7 +65,7 @@ def problems_in_openapi(document: dict[str, Any]) -> dict[str, Any]:
             responses = operation.get("responses", {})
             if "401" in responses and "429" not in responses:
                 # Whatever authenticates counts against a rate limit: the caller's own, or
-                # failed authentications from its address (app/auth/dependencies.py).
+                # failed authentications from its address (app/edge/auth.py).
                 responses["429"] = {"description": "Too Many Requests",
                                     "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": _SCHEMAS + "Problem"}}}}
             for status, response in responses.items():
@@ -144,10 +88,10 @@ def _pointer(loc: list) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in loc)
 
 
-def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+def _field_errors(exc: RequestValidationError, union_tags: Collection[str]) -> list[dict[str, str]]:
     out = []
     for error in exc.errors():
-        loc = [part for part in error.get("loc", ()) if part not in EVENT_TYPES]
+        loc = [part for part in error.get("loc", ()) if part not in union_tags]
         if loc and loc[0] in ("body", "query", "path", "header"):
             source, loc = loc[0], loc[1:]
         else:
@@ -172,7 +116,9 @@ def _allowed_methods(request: Request) -> str:
         for route in request.app.router.routes))
 
 
-def install_problem_handlers(app: FastAPI) -> None:
+def install_problem_handlers(app: FastAPI, *, union_tags: Collection[str] = ()) -> None:
+    """`union_tags`: the tags of discriminated unions, which pydantic puts in an error's location."""
+
     @app.exception_handler(ProblemError)
     async def _domain(request: Request, exc: ProblemError) -> JSONResponse:
         return problem_response(exc.status, exc.code, exc.title, exc.detail, request,
@@ -180,7 +126,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = _field_errors(exc)
+        errors = _field_errors(exc, union_tags)
         fields = ", ".join(dict.fromkeys(e["field"] for e in errors))
         return problem_response(422, "invalid-request", "The request is not valid",
                                 f"Invalid field(s): {fields}", request, errors=errors)

@@ -8,9 +8,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.db.migrate import is_at_head
-from app.contract import problems
-from app.dossier.fonts import pdf_readiness
-from app.problems import ServiceUnavailable
+from app.edge.contract import problems
+from app.errors import ServiceUnavailable
 
 router = APIRouter(tags=["health"])
 # Load balancers and clients poll readiness; a few seconds is enough for a restart or a migration.
@@ -69,7 +68,7 @@ def readyz(request: Request) -> Readiness:
                                  headers={"Retry-After": "5"})
     ruleset = request.app.state.ruleset.ruleset
     # A missing font costs the PDF route only, so the server stays in service (200) and says so.
-    pdf = pdf_readiness()
+    pdf = request.app.state.pdf_readiness()  # app.dossier.fonts, set by app.main
     return Readiness(status="ready" if pdf.available and redis != "down" else "degraded",
                      database="up", migrations="current", redis=redis,
                      ruleset_version=ruleset.version, ruleset_hash=ruleset.hash,

@@ -1,0 +1,67 @@
+"""Cases, request edge: the case a route names, found for its caller or 404 (`case-not-found`).
+
+Every route with a `{case_id}` declares one of these, so none can forget whose case it is:
+an API key reaches its client's cases, a case token its one case, and anyone else's case is
+answered exactly like a missing one.
+"""
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, Path
+
+from app.cases import repository
+from app.cases.repository import CaseToWrite
+from app.db.models import Case
+from app.db.session import ReadSession
+from app.edge.auth import CaseCaller, Caller, CurrentCaller
+from app.errors import CaseNotFound
+
+# A route with a second path parameter names `case_id: CaseId` itself, before it, so that the
+# contract lists the case first (generated clients take path parameters in that order); it is the
+# same parameter the dependency reads, and the case itself still comes from the dependency.
+CaseId = Annotated[uuid.UUID, Path()]
+
+
+def _readable(session, caller: Caller, case_id: uuid.UUID) -> Case:
+    case = (repository.get_case(session, client_id=caller.client_id, case_id=case_id)
+            if caller.may_see(case_id) else None)
+    if case is None:
+        raise CaseNotFound()
+    return case
+
+
+def _writable(caller: Caller, case_id: uuid.UUID) -> CaseToWrite:
+    # No query here: a write's first statement takes the database's write lock (BEGIN IMMEDIATE
+    # on SQLite, the row lock on PostgreSQL), and a dependency runs in a worker thread of its own.
+    # Locking there would hold the lock while the route waits for a thread (see
+    # cases.router._written); the service locks the case in the route's thread instead.
+    if not caller.may_see(case_id):
+        raise CaseNotFound()
+    return CaseToWrite(client_id=caller.client_id, id=case_id)
+
+
+def case_for_caller(case_id: CaseId, caller: CaseCaller, session: ReadSession) -> Case:
+    """The case, for its partner's API key or its own case token."""
+    return _readable(session, caller, case_id)
+
+
+def case_for_partner(case_id: CaseId, caller: CurrentCaller, session: ReadSession) -> Case:
+    """The case, for its partner's API key only (403 for a case token)."""
+    return _readable(session, caller, case_id)
+
+
+def case_to_write(case_id: CaseId, caller: CaseCaller) -> CaseToWrite:
+    """The case to change, for its partner's API key or its own case token."""
+    return _writable(caller, case_id)
+
+
+def case_to_write_for_partner(case_id: CaseId, caller: CurrentCaller) -> CaseToWrite:
+    """The case to change, for its partner's API key only (403 for a case token)."""
+    return _writable(caller, case_id)
+
+
+CaseForCaller = Annotated[Case, Depends(case_for_caller)]
+CaseForPartner = Annotated[Case, Depends(case_for_partner)]
+WritableCase = Annotated[CaseToWrite, Depends(case_to_write)]
+WritableCaseForPartner = Annotated[CaseToWrite, Depends(case_to_write_for_partner)]

@@ -1,1 +1,0 @@
-"""Health: liveness and readiness probes."""
