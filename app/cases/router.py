@@ -1,7 +1,7 @@
 """Cases, HTTP edge: parse, call one service function, shape the response."""
 
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from pydantic import BaseModel
@@ -21,7 +21,7 @@ from app.db.models import Case
 from app.db.session import ReadSession, WriteSession
 from app.edge.deps import CurrentRuleset, Locale, MaxEvents, Now, RawBody, WarningLead
 from app.evaluation.catalogue import DEFAULT_LOCALE
-from app.evaluation.model import RISK_LEVELS, STATUSES
+from app.evaluation.model import CaseRiskLevel, CaseStatus
 from app.edge.idempotency import IdempotencyGuard
 from app.edge.contract import answers, problems
 from app.edge.pagination import Cursor, PageLimit, decode_cursor, encode_cursor
@@ -31,8 +31,6 @@ from app.schemas import OffsetDatetime
 router = APIRouter(prefix="/v1", tags=["cases"])
 # Its own router: a route's tags add to its router's, and the operationId comes from the first.
 evaluation_router = APIRouter(prefix="/v1", tags=["evaluation"])
-StatusName = Literal[STATUSES]  # type: ignore[valid-type]
-RiskName = Literal[RISK_LEVELS]  # type: ignore[valid-type]
 # `seq` is a 32-bit integer column: a larger number is no event of any case, and must not
 # reach the database (PostgreSQL and SQLite both raise on an out-of-range parameter).
 MAX_SEQ = 2**31 - 1
@@ -103,7 +101,7 @@ def open_case(body: CaseCreate, caller: CurrentCaller, actor: ActingAs, idem: Id
 def list_cases(caller: CurrentCaller, session: ReadSession,
                limit: Annotated[int, Query(ge=1, le=100)] = 20,
                cursor: Annotated[str | None, Query(max_length=200)] = None,
-               status: StatusName | None = None, risk_level: RiskName | None = None) -> CasePage:
+               status: CaseStatus | None = None, risk_level: CaseRiskLevel | None = None) -> CasePage:
     """The caller's cases, newest first, filtered by status or risk."""
     after = service.decode_cursor(cursor) if cursor else None
     cases = repository.list_cases(session, client_id=caller.client_id, limit=limit + 1,

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from app.access.schemas import CaseTokenIssued
 from app.cases.event_data import CaseEventCreate
 from app.cases.intake import CaseCreate
+from app.evaluation.model import CaseRiskLevel, CaseStatus, CaseTrack
 from app.schemas import OffsetDatetime, ReadSchema, Schema
 
 
@@ -70,10 +71,10 @@ class RegulatorRead(BaseModel):
 
 
 class EvaluationRead(BaseModel):
-    status: str
+    status: CaseStatus
     escalation_level: int | None
-    risk_level: str
-    track: str
+    risk_level: CaseRiskLevel
+    track: CaseTrack
     next_actions: list[ActionRead]
     flags: list[str]
     deadlines: list[DeadlineRead]
@@ -95,8 +96,8 @@ class UpcomingRead(BaseModel):
     """The case at its next transition if nothing else happens first."""
 
     at: datetime
-    status: str
-    risk_level: str
+    status: CaseStatus
+    risk_level: CaseRiskLevel
     new_actions: list[ActionRead] = Field(description="Actions recommended then but not now")
     deadlines_lapsing: list[str]
 
@@ -121,9 +122,9 @@ class CaseRead(BaseModel):
     updated_at: datetime
     version: int
     last_seq: int
-    status: str
-    risk_level: str
-    track: str
+    status: CaseStatus
+    risk_level: CaseRiskLevel
+    track: CaseTrack
     escalation_level: int | None
     next_transition_at: datetime | None
     evaluation: EvaluationRead
@@ -151,9 +152,9 @@ class CaseSummary(ReadSchema):
     updated_at: datetime
     version: int
     last_seq: int
-    status: str
-    risk_level: str
-    track: str
+    status: CaseStatus
+    risk_level: CaseRiskLevel
+    track: CaseTrack
     escalation_level: int | None
     next_transition_at: datetime | None
 

@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.evaluation.model import CaseRiskLevel, CaseStatus, CaseTrack
+
 
 class _Part(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -143,11 +145,11 @@ class Dossier(_Part):
     withdrawal_requested_at: datetime
     requested: str
     days_waiting: int
-    status: str
+    status: CaseStatus
     status_label: str
-    risk_level: str
+    risk_level: CaseRiskLevel
     risk_label: str
-    track: Literal["dispute", "fraud"]
+    track: CaseTrack
     summary: str
     request: str
     facts: list[Fact]

@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -20,6 +21,15 @@ RISK_LEVELS = ("low", "medium", "high", "critical")
 RegulatorBody = Literal["nfra", "pboc", "csrc", "police", "market"]
 REGULATOR_BODIES = ("nfra", "pboc", "csrc", "police", "market")
 TRACKS = ("dispute", "fraud")
+
+# The same vocabularies as named enums for the answers, so the contract lists each value once
+# (clients generate one type per enum) and stays in step with the tuples above.
+CaseStatus = StrEnum("CaseStatus", [(name, name) for name in STATUSES])
+CaseStatus.__doc__ = "Where the case stands, from `new` to `closed`, as the rules decided"
+CaseRiskLevel = StrEnum("CaseRiskLevel", [(name, name) for name in RISK_LEVELS])
+CaseRiskLevel.__doc__ = "How much of the money is at risk, as the rules decided"
+CaseTrack = StrEnum("CaseTrack", [(name, name) for name in TRACKS])
+CaseTrack.__doc__ = "`dispute` (a platform that may still pay) or `fraud` (a scam: the police route)"
 
 
 @dataclass(frozen=True)
