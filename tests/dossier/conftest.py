@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.dossier.sample import build_complaint_case, build_fraud_case
+from tests.support.sample_cases import build_complaint_case, build_fraud_case
 from tests.support.evidence import evidence_dir  # noqa: F401  (a fixture)
 
 
