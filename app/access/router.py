@@ -5,8 +5,10 @@ from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request, Response
 
-from app.access import audit, service
-from app.access.schemas import AuditPage, AuditRead, CaseTokenCreate, CaseTokenIssued, CaseTokenPage
+from app import audit
+from app.access import service
+from app.access.schemas import AuditPage, AuditRead, CaseTokenCreate, CaseTokenPage
+from app.auth.schemas import CaseTokenIssued
 from app.edge.auth import ActingAs
 from app.cases.dependencies import CaseForPartner, CaseId, WritableCaseForPartner
 from app.db.session import ReadSession, WriteSession

@@ -1,29 +1,17 @@
 """Access, response edge: case tokens and audit entries."""
 
-import uuid
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from app.auth.schemas import CaseTokenRead
 from app.schemas import ReadSchema, Schema
 
 
 class CaseTokenCreate(Schema):
     ttl_days: float | None = Field(default=None, gt=0, le=366,
                                    description="Lifetime in days (default from settings)")
-
-
-class CaseTokenRead(ReadSchema):
-    id: uuid.UUID
-    prefix: str
-    created_at: datetime
-    expires_at: datetime
-    revoked_at: datetime | None
-
-
-class CaseTokenIssued(CaseTokenRead):
-    token: str = Field(description="Bearer token for this one case, shown only this once")
 
 
 class CaseTokenPage(BaseModel):

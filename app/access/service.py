@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from app.access import audit
+from app import audit
 from app.auth.actor import Actor
-from app.access.schemas import CaseTokenIssued, CaseTokenRead
+from app.auth.schemas import CaseTokenIssued, CaseTokenRead
 from app.auth.service import issue_case_token, list_case_tokens
 from app.cases.repository import CaseToWrite, load_case
 from app.db.models import Case, CaseToken

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from app.access.schemas import CaseTokenIssued
+from app.auth.schemas import CaseTokenIssued
 from app.cases.event_data import CaseEventCreate
 from app.cases.intake import CaseCreate
 from app.evaluation.model import CaseRiskLevel, CaseStatus, CaseTrack

@@ -25,7 +25,7 @@ from app.cases.intake import CaseCreate
 from app.db.models import Case, CaseEvent
 from app.evaluation import CaseInput, CompiledRuleset, Evaluation, EventInput
 from app.evaluation import evaluate as _evaluate
-from app.access import audit
+from app import audit
 from app.auth.actor import Actor
 from app.errors import Conflict, InvalidRequest, PreconditionFailed, PreconditionRequired, ProblemError
 from app.metrics import count_event, timed_evaluation

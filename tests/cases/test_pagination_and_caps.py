@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from app.access import audit
+from app import audit
 from app.auth.actor import Actor
 from app.db.models import Case
 from tests.support.evidence import open_case, post_event

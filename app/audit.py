@@ -1,4 +1,7 @@
-"""Access, audit trail: one row per change to a case, in the transaction that made it."""
+"""Audit trail: one row per change to a case, in the transaction that made it.
+
+Below every feature that changes a case (cases, evidence, access); the access routes list it.
+"""
 
 import uuid
 from datetime import datetime, timedelta
