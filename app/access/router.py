@@ -11,7 +11,7 @@ from app.access.schemas import AuditPage, AuditRead, CaseTokenCreate, CaseTokenP
 from app.auth.schemas import CaseTokenIssued
 from app.edge.auth import ActingAs
 from app.cases.dependencies import CaseForPartner, CaseId, WritableCaseForPartner
-from app.db.session import ReadSession, WriteSession
+from app.edge.session import ReadSession, WriteSession
 from app.edge.deps import Now
 from app.edge.idempotency import IdempotencyGuard
 from app.edge.contract import problems

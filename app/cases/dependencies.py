@@ -13,7 +13,7 @@ from fastapi import Depends, Path
 from app.cases import repository
 from app.cases.repository import CaseToWrite
 from app.db.models import Case
-from app.db.session import ReadSession
+from app.edge.session import ReadSession
 from app.edge.auth import CaseCaller, Caller, CurrentCaller
 from app.errors import CaseNotFound
 

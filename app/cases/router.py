@@ -18,7 +18,7 @@ from app.cases.schemas import (
     WhatIf,
 )
 from app.db.models import Case
-from app.db.session import ReadSession, WriteSession
+from app.edge.session import ReadSession, WriteSession
 from app.edge.deps import CurrentRuleset, Locale, MaxEvents, Now, RawBody, WarningLead
 from app.evaluation.catalogue import DEFAULT_LOCALE
 from app.evaluation.model import CaseRiskLevel, CaseStatus

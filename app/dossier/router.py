@@ -7,7 +7,7 @@ import anyio.from_thread
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from app.cases.dependencies import CaseForCaller
-from app.db.session import ReadSession
+from app.edge.session import ReadSession
 from app.edge.deps import CurrentRuleset, Locale, Now
 from app.db.models import Case
 from app.dossier import render_markdown, render_pdf, service

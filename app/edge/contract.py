@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from app.edge.auth import any_caller, partner_caller
-from app.db.session import get_session, get_write_session
+from app.edge.session import get_session, get_write_session
 from app.edge.idempotency import idempotency
 from app.edge.problems import PROBLEM_MEDIA_TYPE, Problem
 

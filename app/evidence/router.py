@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request, Response
 from app.edge.auth import ActingAs
 from app.edge.idempotency import IdempotencyGuard
 from app.cases.dependencies import CaseForCaller, CaseForPartner, CaseId, WritableCase
-from app.db.session import ReadSession, WriteSession
+from app.edge.session import ReadSession, WriteSession
 from app.edge.deps import CurrentRuleset, Now, WarningLead
 from app.evidence import integrity, repository, service
 from app.edge.contract import answers, binary, problems

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from app.edge.auth import CurrentCaller
-from app.db.session import ReadSession, WriteSession
+from app.edge.session import ReadSession, WriteSession
 from app.edge.deps import Now
 from app.edge.idempotency import IdempotencyGuard
 from app.edge.contract import answers, problems
