@@ -18,6 +18,9 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 
+from app.cases.dependencies import (
+    case_for_caller, case_for_partner, case_to_write, case_to_write_for_partner,
+)
 from tests.auth.conftest import PROBLEM, Partner, bearer, new_partner, note, revoked_key_of
 from tests.support.evidence import evidence_dir, png_bytes  # noqa: F401  (a fixture)
 from tests.support.payloads import ago, intake
@@ -81,8 +84,8 @@ ROUTES: dict[tuple[str, str], Row] = {
 }
 
 
-def app_routes(app) -> set[tuple[str, str]]:
-    """Every (method, path) the app serves through an APIRoute, included routers flattened."""
+def api_routes(app) -> list[tuple[APIRoute, str, set[str]]]:
+    """Every APIRoute the app serves, with its full path and methods, included routers flattened."""
     try:
         from fastapi.routing import iter_route_contexts  # FastAPI with lazily included routers
     except ImportError:  # older FastAPI: app.routes is already flat
@@ -90,8 +93,12 @@ def app_routes(app) -> set[tuple[str, str]]:
     else:
         found = [(context.original_route, context.path, context.methods)
                  for context in iter_route_contexts(app.routes)]
-    return {(method, path) for route, path, methods in found if isinstance(route, APIRoute)
-            for method in methods}
+    return [(route, path, methods) for route, path, methods in found if isinstance(route, APIRoute)]
+
+
+def app_routes(app) -> set[tuple[str, str]]:
+    """Every (method, path) the app serves through an APIRoute."""
+    return {(method, path) for _, path, methods in api_routes(app) for method in methods}
 
 
 def test_every_route_of_the_app_has_a_row_and_every_row_a_route(app):
@@ -186,6 +193,9 @@ def test_route_answers_each_credential_as_its_policy_says(app, http, evidence_di
             assert response.headers["content-type"].startswith(PROBLEM), (credential, response.text)
         if ok and want == "401":
             assert response.headers["www-authenticate"].startswith("Bearer"), credential
+        if ok and want == "404" and path.startswith("/v1/cases/{case_id}"):
+            # The case itself is what the caller may not reach, whatever lies under it.
+            assert response.json()["code"] == "case-not-found", (credential, response.text)
         if ok and want == "success" and credential == "other client's key":
             # Its own view of the collection never shows A's things.
             for own_id in (world.ids["case_id"], world.ids["webhook_id"]):
@@ -193,3 +203,19 @@ def test_route_answers_each_credential_as_its_policy_says(app, http, evidence_di
     wrong = [o for o in outcomes if not o[3]]
     assert not wrong, "\n".join(f"{method} {url} with {c}: expected {w}, got {s}: {t}"
                                 for c, w, s, _, t in wrong)
+
+
+CASE_DEPENDENCIES = {case_for_caller, case_for_partner, case_to_write, case_to_write_for_partner}
+
+
+def _calls(dependant) -> set:
+    return {dependant.call} | {call for sub in dependant.dependencies for call in _calls(sub)}
+
+
+def test_every_route_with_a_case_id_finds_the_case_through_one_dependency(app):
+    # A route that took `case_id` and looked the case up itself could forget whose case it is.
+    routes = [(route, path, methods) for route, path, methods in api_routes(app) if "{case_id}" in path]
+    assert len(routes) >= 15
+    bare = [f"{sorted(methods)} {path}" for route, path, methods in routes
+            if not _calls(route.dependant) & CASE_DEPENDENCIES]
+    assert not bare, bare
