@@ -74,6 +74,7 @@ from app.db.engine import make_engine, make_sessionmaker  # noqa: E402
 from app.db.migrate import upgrade_to_head  # noqa: E402
 from app.evaluation import CompiledRuleset, EventInput, evaluate, load_ruleset  # noqa: E402
 from app.evaluation.facts import derive  # noqa: E402
+from app.evaluation.rulebook import STAGES  # noqa: E402
 from app.settings import Settings  # noqa: E402
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -259,7 +260,7 @@ def bench_evaluate(ruleset: CompiledRuleset, reps: dict[int, int], logs_per_size
         derive(case, events, as_of)
         derive_samples[size].append(time.perf_counter() - t0)
     # A last, shorter pass with this process's own CompiledRuleset.fire wrapped in a timer: how
-    # much of an evaluation is durable-rules matching (five stages per pass, a fresh session
+    # much of an evaluation is durable-rules matching (six stages per pass, a fresh session
     # each; evaluate may run extra passes to find next_transition_at).
     fire_samples: dict[int, list[float]] = {size: [] for size in SIZES}
     original_fire = ruleset.fire
@@ -268,7 +269,7 @@ def bench_evaluate(ruleset: CompiledRuleset, reps: dict[int, int], logs_per_size
     count = [0]
 
     def timed_fire(stage, facts):
-        count[0] += stage == "clocks"  # the first stage: one per pass
+        count[0] += stage == STAGES[0]  # the first stage: one per pass
         t0 = time.perf_counter()
         try:
             return original_fire(stage, facts)

@@ -10,7 +10,9 @@ and closes them, on SQLite and PostgreSQL. After every step, for the case it tou
   per stored event (a resent event stores nothing and changes nothing);
 - the stored projection (GET) says what the append answered;
 - once `case_closed` is stored the case stays `closed`, whatever comes after; once paid in full
-  (`resolved`) it stays resolved until it is closed.
+  (`resolved`) it stays resolved until it is closed — except that a hard red flag occurring after
+  the ending reopens the case on the fraud track (rules 0.3.0: second-wave scams), so an ended
+  case may also read `fraud_suspected` or `reported_to_police`, never a dispute status.
 """
 
 import random
@@ -34,8 +36,11 @@ LEVEL = {"new": 0, "verifying": 1, "negotiating": 2, "awaiting_platform": 2, "ov
 FRAUD_STATUSES = {"fraud_suspected", "reported_to_police"}
 # Closing and paying out have rules of their own, so the terminal states are reached on purpose.
 ORDINARY_TYPES = sorted(set(EVENT_TYPES) - {"case_closed"})
-PLATFORM_KINDS = ["insurer", "bank", "broker", "payment", "investment", "lending", "gaming",
-                  "other", "unknown"]
+PLATFORM_KINDS = ["insurer", "bank", "insurance_intermediary", "consumer_finance", "broker",
+                  "payment", "investment", "lending", "gaming", "other", "unknown"]
+# Where an ended case may stand: ended, or reopened by a later red flag on the fraud track.
+CLOSED_OR_REOPENED = {"closed"} | FRAUD_STATUSES
+RESOLVED_OR_REOPENED = {"resolved"} | FRAUD_STATUSES
 
 
 class CaseLifecycle(RuleBasedStateMachine):
@@ -116,9 +121,9 @@ class CaseLifecycle(RuleBasedStateMachine):
     def terminal_states_are_absorbing(self):
         for state in self.model.values():
             if state["terminal"] == "closed":
-                assert state["status"] == "closed"
+                assert state["status"] in CLOSED_OR_REOPENED
             elif state["terminal"] == "resolved":
-                assert state["status"] == "resolved"
+                assert state["status"] in RESOLVED_OR_REOPENED
 
     # --- helpers --------------------------------------------------------------------------------
 
@@ -137,13 +142,13 @@ class CaseLifecycle(RuleBasedStateMachine):
         self._check_status(evaluation["status"], evaluation["escalation_level"], evaluation["track"],
                            evaluation["risk_level"])
         if state["terminal"] == "closed" or body["type"] == "case_closed":
-            assert evaluation["status"] == "closed", (body["type"], evaluation["status"])
+            assert evaluation["status"] in CLOSED_OR_REOPENED, (body["type"], evaluation["status"])
             state["terminal"] = "closed"
         elif state["terminal"] == "resolved" or evaluation["status"] == "resolved":
-            assert evaluation["status"] == "resolved", (body["type"], evaluation["status"])
+            assert evaluation["status"] in RESOLVED_OR_REOPENED, (body["type"], evaluation["status"])
             state["terminal"] = "resolved"
         if body["type"] == "funds_received" and body["data"].get("full"):
-            assert evaluation["status"] in ("resolved", "closed"), evaluation["status"]
+            assert evaluation["status"] in {"resolved", "closed"} | FRAUD_STATUSES, evaluation["status"]
         state["status"] = evaluation["status"]
         self._check_stored(case_id)
 

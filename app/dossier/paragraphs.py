@@ -82,7 +82,7 @@ def police_notes(locale: str) -> list[str]:
             "转账尚未完成清算时，公安机关可以要求银行紧急止付，越早报案越有利。",
             "不要再向对方支付任何“解冻费”“保证金”“税费”或其他费用。凡声称收费帮忙追回资金的，都是骗局；"
             "倒闭平台的退赔只通过公安机关或法院的处置程序进行。",
-            "报警电话 110，也可通过国家反诈中心 App 报案；反诈咨询电话 96110。",
+            "报警电话 110，也可通过国家反诈中心 App 报案；拿不准时可拨打96110反诈预警劝阻咨询电话。",
         ]
     return [
         "Bring: your ID; the bank card or account you paid from and its bank; the exact amount and "
@@ -93,5 +93,5 @@ def police_notes(locale: str) -> list[str]:
         "Pay nothing more: no unfreeze fee, deposit, tax or any other charge. Anyone offering to "
         "recover the money for a fee is running a scam; refunds from collapsed platforms come only "
         "through police or court disposal.",
-        "Call 110 or report in the National Anti-Fraud Center app; 96110 is the anti-fraud advice line.",
+        "Call 110 or report in the National Anti-Fraud Center app; when unsure, call the 96110 anti-fraud warning and advice line.",
     ]

@@ -136,10 +136,10 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
     },
     "authority": {
         "zh-CN": {"platform": "平台", "platform_superior": "平台的上级机构", "nfra_branch": "国家金融监督管理总局派出机构",
-                  "hotline_12378": "12378 热线", "insurance_association": "保险行业协会",
+                  "hotline_12378": "12378银行保险消费者投诉维权热线", "insurance_association": "保险行业协会",
                   "consumer_12315": "12315", "other": "其他机构"},
         "en": {"platform": "the platform", "platform_superior": "the platform's superior",
-               "nfra_branch": "the NFRA local office", "hotline_12378": "the 12378 hotline",
+               "nfra_branch": "the NFRA local office", "hotline_12378": "the 12378 banking and insurance consumer complaint hotline",
                "insurance_association": "the insurance industry association",
                "consumer_12315": "12315", "other": "another body"},
     },

@@ -417,6 +417,11 @@ HARD_FLAG_EVENTS = st.one_of(
     event_payload("platform_trait_observed").map(
         lambda p: {**p, "data": {"trait": "installed_from_link"}}),
 )
+# R8 as well: near a licensed insurer it leaves the dispute going, and the warnings still lead.
+ANY_HARD_FLAG_EVENTS = st.one_of(
+    HARD_FLAG_EVENTS,
+    event_payload("agent_solicitation").map(lambda p: {**p, "data": {**p["data"], "fee_requested": True}}),
+)
 
 
 def _is_fraud_action(ruleset: CompiledRuleset, action: str) -> bool:
@@ -424,13 +429,13 @@ def _is_fraud_action(ruleset: CompiledRuleset, action: str) -> bool:
 
 
 @PROPERTY_SETTINGS
-@given(log=case_logs(), flag=HARD_FLAG_EVENTS, at=moments(-YEAR, 0))
+@given(log=case_logs(), flag=ANY_HARD_FLAG_EVENTS, at=moments(-YEAR, 0))
 def test_after_any_hard_flag_fraud_actions_lead_and_the_recovery_warning_stays(ruleset, log, flag, at):
     case, events, as_of = log
     flagged = {**flag, "occurred_at": at}
     events = [*events, to_input(len(events) + 1, flagged, as_of)]  # whatever events, before or after it
     ev = evaluate(case, events, as_of, ruleset)
-    assert set(HARD_FRAUD_FLAGS) & set(ev.flags)
+    assert set(ruleset.ruleset.hard_flags) & set(ev.flags)
     actions = [a.action for a in ev.next_actions]
     assert "fraud.ignore_recovery_offers" in actions
     kinds = [_is_fraud_action(ruleset, a) for a in actions]

@@ -27,7 +27,7 @@ class Case(Base):
     external_ref: Mapped[str | None] = mapped_column(String(200))
 
     platform_name: Mapped[str] = mapped_column(String(200))
-    platform_kind: Mapped[str] = mapped_column(String(20))
+    platform_kind: Mapped[str] = mapped_column(String(40))
     platform_licensed: Mapped[bool | None]
     app_source: Mapped[str | None] = mapped_column(String(20))
     amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
