@@ -64,7 +64,7 @@ def _secret(scope: Scope) -> str | None:
 
 
 def _lookup(scope: Scope, secret: str) -> Credential | None:
-    # A short-lived session of its own, like auth.dependencies.any_caller, which reuses the result.
+    # A short-lived session of its own, like app.edge.auth.any_caller, which reuses the result.
     with scope["app"].state.sessions() as session:
         return resolve(session=session, secret=secret, now=datetime.now(timezone.utc))
 
