@@ -18,6 +18,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from app.evaluation.calendar import CALENDAR_FILE, CalendarError, WorkingCalendar, load_calendar
 from app.evaluation.catalogue import Catalogue, load_catalogue
 from app.evaluation.facts import CENTS, FACTS, TIME_ANCHORS
 from app.evaluation.model import REGULATOR_BODIES, RISK_LEVELS, STATUSES
@@ -112,6 +113,9 @@ class Ruleset:
     warning_flags: tuple[str, ...]
     rules: tuple[Rule, ...]
     catalogue: Catalogue
+    # Working days for the clocks counted in them; read from the same rules directory, so the
+    # content hash covers it and evaluate() needs nothing beyond its arguments.
+    calendar: WorkingCalendar
     deadline_kinds: tuple[str, ...] = field(default=())
 
     @cached_property
@@ -179,6 +183,10 @@ def load_ruleset(rules_dir: Path) -> Ruleset:
     _validate(manifest, "ruleset.schema.json", manifest_path)
     parameters = {k: v["value"] for k, v in manifest["parameters"].items()}
     catalogue = load_catalogue(rules_dir / "catalogue" / "actions.yaml")
+    try:
+        calendar = load_calendar(rules_dir / CALENDAR_FILE)
+    except CalendarError as exc:
+        raise RulesError(str(exc)) from exc
 
     rules: list[Rule] = []
     for path in sorted(rules_dir.glob("*/*.yaml")):
@@ -203,6 +211,7 @@ def load_ruleset(rules_dir: Path) -> Ruleset:
         warning_flags=tuple(flags["warnings"]),
         rules=tuple(sorted(rules, key=lambda r: (STAGES.index(r.stage), r.id))),
         catalogue=catalogue,
+        calendar=calendar,
         deadline_kinds=deadline_kinds,
     )
     _check_semantics(ruleset)

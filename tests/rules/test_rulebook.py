@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from app.evaluation import RulesError, load_ruleset
-from app.evaluation.engine import compile_condition
+from app.evaluation.durable_adapter import compile_condition
 from app.evaluation.rulebook import Group, Leaf, content_hash
 from app.settings import PROJECT_ROOT
 
