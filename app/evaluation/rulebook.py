@@ -18,7 +18,12 @@ from typing import Any
 import jsonschema
 import yaml
 
-from app.evaluation.calendar import CALENDAR_FILE, CalendarError, WorkingCalendar, load_calendar
+from app.evaluation.calendar import (
+    CALENDAR_FILE,
+    CalendarError,
+    WorkingCalendar,
+    load_calendar,
+)
 from app.evaluation.catalogue import Catalogue, load_catalogue
 from app.evaluation.facts import CENTS, FACTS, TIME_ANCHORS
 from app.evaluation.model import REGULATOR_BODIES, RISK_LEVELS, STATUSES
