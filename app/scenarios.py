@@ -1,7 +1,9 @@
 """Rules tooling: run the scenarios kept beside the rules (intake + events + as_of → expected).
 
-Used by `stuckfunds rules check` and by the test suite. Scenario events go through the same
-strict models as the API, so a scenario cannot test an event the API would refuse.
+Each stage's scenarios sit in rules/<stage>/scenarios/NNN_what.yaml, numbered uniquely across
+all stages. A scenario file is checked against rules/schema/scenario.schema.json when loaded;
+its intake and events then go through the same strict models as the API, so a scenario cannot
+test an event the API would refuse. Used by `stuckfunds rules check` and by the test suite.
 """
 
 from dataclasses import dataclass, field
@@ -15,14 +17,9 @@ from pydantic import TypeAdapter, ValidationError
 from app.cases.event_data import CaseEventCreate
 from app.cases.intake import CaseCreate
 from app.evaluation import CaseInput, CompiledRuleset, Evaluation, EventInput, Ruleset, evaluate
+from app.evaluation.rulebook import SCENARIO_SCHEMA, validate_document
 
 _EVENTS = TypeAdapter(list[CaseEventCreate])
-_EXPECT_KEYS = {
-    "status", "risk_level", "track", "escalation_level", "flags_include", "flags_exclude",
-    "actions_include", "actions_exclude", "actions_first", "rules_fired", "rules_not_fired",
-    "deadlines", "next_transition_at", "regulator", "promises", "remedies_include",
-    "remedies_exclude",
-}
 
 
 @dataclass
@@ -37,10 +34,9 @@ class Scenario:
 
 
 def load_scenario(path: Path) -> Scenario:
+    """Read one scenario file, checked against the scenario schema and the API's models."""
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    unknown = set(document.get("expect", {})) - _EXPECT_KEYS
-    if unknown:
-        raise ValueError(f"{path.name}: unknown expectations {sorted(unknown)}")
+    validate_document(document, SCENARIO_SCHEMA, path)
     try:
         intake = CaseCreate.model_validate(document["intake"])
         events = _EVENTS.validate_python(document.get("events") or [])
@@ -61,7 +57,8 @@ def load_scenario(path: Path) -> Scenario:
 
 
 def scenario_paths(rules_dir: Path) -> list[Path]:
-    return sorted((Path(rules_dir) / "scenarios").glob("*.yaml"))
+    """Every scenario file in rules/<stage>/scenarios/, in number order across the stages."""
+    return sorted(Path(rules_dir).glob("*/scenarios/*.yaml"), key=lambda p: (p.name, str(p)))
 
 
 def check(scenario: Scenario, compiled: CompiledRuleset) -> list[str]:
@@ -129,7 +126,7 @@ def _dt(value: Any) -> datetime:
 
 
 def run_all_scenarios(rules_dir: Path, ruleset: Ruleset) -> tuple[list[str], int]:
-    """Every scenario under rules/scenarios; returns the failures and the number run."""
+    """Every scenario under rules/<stage>/scenarios; returns the failures and the number run."""
     compiled = CompiledRuleset(ruleset)
     failures: list[str] = []
     paths = scenario_paths(rules_dir)

@@ -1,4 +1,7 @@
-"""Request edge: strict models for the events clients post (one per type, keyed by `type`)."""
+"""Request edge: strict models for the events clients post (one per type, keyed by `type`).
+
+Each type's fold, what it means for the rules, is in app/evaluation/folds/dispute.py.
+"""
 
 from typing import Annotated, Literal, Union, get_args
 

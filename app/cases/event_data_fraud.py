@@ -1,4 +1,7 @@
-"""Request edge: strict models for the events that report red flags (DESIGN §2); see event_data."""
+"""Request edge: strict models for the events that report red flags (DESIGN §2); see event_data.
+
+Each type's fold, what it means for the rules, is in app/evaluation/folds/fraud.py.
+"""
 
 from typing import Literal
 

@@ -3,7 +3,9 @@
 A working day in mainland China is Monday to Friday, except the statutory holidays, plus
 the weekend days the State Council's yearly notice (国务院办公厅关于某年部分节假日安排的通知)
 turns into working days (调休). Those dates are kept as versioned data in
-rules/calendar/cn-working-days.yaml, one entry per year. For a year the file does not
+rules/calendar/cn-working-days.yaml, one entry per year. The calendar is part of the
+ruleset: `load_ruleset` reads it from the rules directory it loads (so it is hashed and
+stamped with the rules), and no module keeps one of its own. For a year the file does not
 cover, counting falls back to plain Monday to Friday; `WorkingCalendar.covers` tells
 callers when that happens.
 
@@ -16,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -24,7 +25,8 @@ from typing import Any
 import yaml
 
 CHINA_TZ = timezone(timedelta(hours=8), "UTC+08:00")
-DEFAULT_CALENDAR_PATH = Path(__file__).resolve().parents[2] / "rules" / "calendar" / "cn-working-days.yaml"
+# Where the calendar sits inside a rules directory.
+CALENDAR_FILE = Path("calendar") / "cn-working-days.yaml"
 SUPPORTED_VERSIONS = (1,)
 
 _TOP_KEYS = {"version", "years"}
@@ -169,13 +171,3 @@ def _dates(raw: Any, year: int, key: str, fail) -> set[date]:
 def _fmt(dates: set[date]) -> str:
     return ", ".join(d.isoformat() for d in sorted(dates))
 
-
-@lru_cache(maxsize=1)
-def default_calendar() -> WorkingCalendar:
-    """The calendar at rules/calendar/cn-working-days.yaml, loaded once per process."""
-    return load_calendar(DEFAULT_CALENDAR_PATH)
-
-
-def add_working_days(start: datetime, days: int) -> datetime:
-    """`WorkingCalendar.add_working_days` on the default calendar (see `default_calendar`)."""
-    return default_calendar().add_working_days(start, days)

@@ -10,8 +10,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.evaluation.calendar import CHINA_TZ, add_working_days
-from app.evaluation.engine import CompiledRuleset
+from app.evaluation.calendar import CHINA_TZ
+from app.evaluation.durable_adapter import CompiledRuleset
 from app.evaluation.facts import FACTS, DerivedFacts, derive
 from app.evaluation.model import (
     ActionAdvice,
@@ -211,7 +211,7 @@ def _clocks(fired: list[Rule], derived: DerivedFacts, as_of: datetime, rs: Rules
         due = _add_years(anchor, int(then.get("offset_years", 0)))
         due += DAY * float(then.get("offset_days", 0))
         if then.get("offset_working_days"):
-            due = add_working_days(due, int(then["offset_working_days"]))
+            due = rs.calendar.add_working_days(due, int(then["offset_working_days"]))
         if then.get("end_of_day"):
             # "Within N days" includes the last day (B1.13): the window closes at the end of it.
             local = due.astimezone(CHINA_TZ).date() + DAY

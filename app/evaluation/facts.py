@@ -1,4 +1,7 @@
-"""Evaluation, step 1: fold the event log into a few compact facts the rules decide on.
+"""Evaluation, step 1: the facts rules may test, and `derive`, which folds the log into them.
+
+Each event type has its own small fold in `app/evaluation/folds/`; `derive` runs them in
+occurred_at order and then adds what only the whole log says (the promise ledger, day counters).
 
 This is bookkeeping only (counts, latest values, times): no thresholds and no decisions live
 here, so that a reader of `rules/` sees the whole policy. Facts are flat scalars because
@@ -8,10 +11,10 @@ durable-rules matches JSON messages; a missing value is spelt "unknown", never n
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
-from app.evaluation.ledger import Excuse, Promise, fold_ledger
+from app.evaluation.folds import FOLDS, Fold
+from app.evaluation.ledger import fold_ledger
 from app.evaluation.model import CaseInput, EventInput, PromiseEntry
 
 DAY = timedelta(days=1)
@@ -161,23 +164,6 @@ class DerivedFacts:
     promises: list[PromiseEntry] = field(default_factory=list)  # the ledger, in order made
 
 
-class _Acc:
-    """Mutable scratchpad for one fold; only `derive` uses it."""
-
-    def __init__(self) -> None:
-        self.v: dict[str, Any] = {}
-        self.prov: dict[str, set[int]] = {}
-        self.times: dict[str, datetime] = {}
-
-    def set(self, name: str, value: Any, seq: int | None = None) -> None:
-        self.v[name] = value
-        if seq is not None:
-            self.prov.setdefault(name, set()).add(seq)
-
-    def add(self, name: str, seq: int, by: int = 1) -> None:
-        self.set(name, self.v.get(name, 0) + by, seq)
-
-
 def _defaults(case: CaseInput) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name, spec in FACTS.items():
@@ -201,248 +187,66 @@ def _defaults(case: CaseInput) -> dict[str, Any]:
     return values
 
 
-_NOTICE_AS_EXPLANATION = {
-    "channel_maintenance": "channel_maintenance",
-    "risk_review": "risk_review",
-    "system_upgrade": "system_fault",
-}
-_EXPLANATIONS = {"channel_maintenance", "risk_review", "system_fault"}
-_DESTINATION_FACT = {
-    "personal_account": "pay_to_personal_account",
-    "crypto_wallet": "pay_to_crypto_or_cash",
-    "cash_handover": "pay_to_crypto_or_cash",
-    "safe_account": "safe_account_requested",
-}
-_REGULATOR = {"nfra_branch", "hotline_12378"}
+class UnknownEventType(ValueError):
+    """An event type without a fold: its model was added but not `app/evaluation/folds/`."""
 
 
 def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> DerivedFacts:
     """Fold the events that had happened by `as_of` into facts, their sources and times."""
-    acc = _Acc()
-    acc.v = _defaults(case)
-    acc.times["withdrawal_requested_at"] = case.withdrawal_requested_at
+    f = Fold(case=case, v=_defaults(case))
+    f.times["withdrawal_requested_at"] = case.withdrawal_requested_at
     # A case is opened because the requested withdrawal did not arrive: the request is the
     # first refusal unless an earlier failed attempt is recorded.
-    acc.times["first_failure_at"] = case.withdrawal_requested_at
+    f.times["first_failure_at"] = case.withdrawal_requested_at
     seen = sorted((e for e in events if e.occurred_at <= as_of), key=lambda e: (e.occurred_at, e.seq))
-    acc.set("event_count", len(seen))
-
-    promises: list[Promise] = []
-    excuses: list[Excuse] = []
-    explanations: set[str] = set()
-    # What the notices and support said, compared once the whole log is read, so that a
-    # contradiction is seen whichever of the two came first.
-    notice_explanations: dict[str, int] = {}
-    support_explanations: list[tuple[str, int]] = []
-    received = Decimal(0)
-    payouts: list[datetime] = []
-    paid_in_full_at: datetime | None = None
-    pauses: list[tuple[datetime, datetime]] = []
-    mediation_start: datetime | None = None
-    closed_at: datetime | None = None
-    settled: list[tuple[datetime, int]] = []  # the moments the case was paid in full or closed
-    police_reports: list[tuple[datetime, int]] = []
-
+    f.set("event_count", len(seen))
     for e in seen:
-        d, s, t = e.data, e.seq, e.occurred_at
-        if e.type == "notice_posted":
-            acc.add("notice_count", s)
-            acc.set("notice_kind", d["notice_kind"], s)
-            acc.set("notice_scope", d.get("scope") or "unknown", s)
-            acc.set("notice_has_end", d.get("expected_end_at") is not None, s)
-            acc.set("notice_has_reason", bool(d.get("reason")), s)
-            if d["notice_kind"] in _NOTICE_AS_EXPLANATION:
-                notice_explanations.setdefault(_NOTICE_AS_EXPLANATION[d["notice_kind"]], s)
-            if d.get("expected_end_at") is not None:
-                end = _dt(d["expected_end_at"])
-                acc.times["notice_end_at"] = end
-                promises.append(Promise(t, end, s, True, "notice"))
-        elif e.type == "notice_changed":
-            acc.add("notice_changed_count", s)
-            acc.set("notice_removed", d["change"] == "removed", s)
-        elif e.type == "regulator_checked":
-            acc.set("regulator_checked", True, s)
-            acc.set("regulator_confirms", bool(d["found_related_notice"]), s)
-        elif e.type == "peers_checked":
-            acc.set("peers_checked", True, s)
-            acc.set("peers_affected", bool(d["peers_affected"]), s)
-        elif e.type == "license_checked":
-            acc.set("license_checked", True, s)
-            acc.set("platform_licensed", "yes" if d["licensed"] else "no", s)
-            if d.get("impersonates_licensed_firm"):
-                acc.set("impersonates_licensed_firm", True, s)
-        elif e.type == "evidence_saved":
-            acc.add("evidence_count", s)
-            kind = d["kind"]
-            if kind == "notice_screenshot":
-                acc.set("notice_screenshot_saved", True, s)
-            elif kind in ("call_recording", "chat_log", "email"):
-                acc.set("communications_saved", True, s)
-            elif kind == "transfer_receipt":
-                acc.set("transfer_records_saved", True, s)
-        elif e.type == "support_contacted":
-            acc.add("support_contact_count", s)
-            if d.get("recorded"):
-                acc.set("communications_saved", True, s)
-            explanation = d.get("explanation_kind")
-            details = d.get("details_given") or {}
-            complete = len(details) == 4 and all(details.values())
-            acc.set("latest_details_complete", complete, s)
-            if explanation == "none" or (details and not any(details.values())):
-                acc.add("details_refused_count", s)
-            if explanation in _EXPLANATIONS:
-                explanations.add(explanation)
-                acc.set("explanation_kinds_seen", len(explanations), s)
-                support_explanations.append((explanation, s))
-            if d.get("promised_resolution_at") is not None:
-                promises.append(Promise(t, _dt(d["promised_resolution_at"]), s,
-                                         d.get("in_writing"), "support"))
-            elif explanation not in (None, "none"):
-                # A request for documents is an excuse only where the firm is not licensed;
-                # the rules decide that, so both counts are kept.
-                documents = explanation == "documents_requested"
-                acc.add("undated_excuse_count", s)
-                if not documents:
-                    acc.add("undated_excuse_count_besides_documents", s)
-                excuses.append(Excuse(t, s, documents))
-        elif e.type == "urgency_stated":
-            acc.set("urgency_stated", True, s)
-        elif e.type == "withdrawal_attempted":
-            if d["result"] == "failed":
-                acc.add("withdrawal_failed_count", s)
-                if t < acc.times["first_failure_at"]:
-                    acc.times["first_failure_at"] = t
-                    acc.prov["days_since_first_failure"] = {s}
-            elif d["result"] == "partial":
-                acc.add("withdrawal_partial_count", s)
-        elif e.type == "funds_received":
-            received += Decimal(str(d["amount"]))
-            payouts.append(t)
-            acc.set("funds_received_any", True, s)
-            if (d.get("full") or received >= case.amount) and paid_in_full_at is None:
-                acc.set("paid_in_full", True, s)
-                paid_in_full_at = t
-                settled.append((t, s))
-        elif e.type == "fee_demanded":
-            acc.add("fee_demanded_count", s)
-        elif e.type == "payment_instruction_received":
-            acc.set(_DESTINATION_FACT[d["destination"]], True, s)
-            if d.get("account_changes_each_time"):
-                acc.set("pay_to_personal_account", True, s)
-        elif e.type == "credentials_requested":
-            acc.set("credentials_requested", True, s)
-        elif e.type == "recovery_offer_received":
-            acc.add("recovery_offer_count", s)
-            if d["fee_requested"] or d.get("deposit_requested"):
-                acc.set("recovery_offer_for_fee", True, s)
-            if d.get("screen_share_requested"):
-                acc.set("credentials_requested", True, s)
-        elif e.type == "refund_notice_received":
-            if d.get("asks_group_or_fee"):
-                acc.set("refund_notice_suspicious", True, s)
-        elif e.type == "agent_solicitation":
-            acc.add("agent_solicitation_count", s)
-            if d["fee_requested"] or d.get("coaching_false_claims"):
-                acc.set("agent_charges_or_coaches", True, s)
-        elif e.type == "account_restricted":
-            acc.set(f"restriction_{d['restriction']}", True, s)
-        elif e.type == "platform_trait_observed":
-            acc.set(f"trait_{d['trait']}", True, s)
-        elif e.type == "complaint_filed":
-            authority = d["authority"]
-            acc.add("complaint_count", s)
-            if authority == "platform":
-                acc.set("complaint_platform_filed", True, s)
-                acc.times["platform_complaint_at"] = t
-                acc.prov["platform_complaint_at"] = {s}
-            elif authority in _REGULATOR:
-                acc.set("complaint_regulator_filed", True, s)
-                acc.times["regulator_complaint_at"] = t
-                acc.prov["regulator_complaint_at"] = {s}
-            elif authority == "platform_superior":
-                acc.set("superior_review_requested", True, s)
-                acc.times["superior_review_at"] = t
-                acc.prov["superior_review_at"] = {s}
-            elif authority == "insurance_association":
-                acc.set("complaint_association_filed", True, s)
-            elif authority == "consumer_12315":
-                acc.set("complaint_12315_filed", True, s)
-        elif e.type == "complaint_forwarded":
-            acc.set("complaint_forwarded", True, s)
-            # Forwarding hands the complaint to the firm: its decision clock starts here.
-            acc.times["platform_complaint_at"] = t
-            acc.prov["platform_complaint_at"] = {s}
-        elif e.type == "extension_notified":
-            acc.set("extension_notified", True, s)
-            acc.times["extension_due_at"] = _dt(d["new_deadline_at"])
-            acc.prov["extension_due_at"] = {s}
-        elif e.type == "decision_received" and d.get("authority") == "platform_superior":
-            acc.set("superior_outcome", d["outcome"], s)
-        elif e.type == "decision_received":
-            acc.set("decision_outcome", d["outcome"], s)
-            acc.set("decision_incomplete",
-                    d.get("reasons_given") is False or d.get("remedies_listed") is False, s)
-            acc.times["decision_at"] = t
-            acc.prov["days_since_decision"] = {s}
-        elif e.type == "mediation_started":
-            acc.set("mediation_active", True, s)
-            mediation_start = t
-        elif e.type == "mediation_ended":
-            acc.set("mediation_active", False, s)
-            acc.set("mediation_settled" if d["settled"] else "mediation_failed", True, s)
-            if mediation_start is not None:
-                pauses.append((mediation_start, t))
-                mediation_start = None
-        elif e.type == "lawyer_consulted":
-            acc.set("lawyer_consulted", True, s)
-        elif e.type == "lawsuit_filed":
-            acc.set("lawsuit_filed", True, s)
-        elif e.type == "police_report_filed":
-            acc.set("police_report_filed", True, s)
-            police_reports.append((t, s))
-        elif e.type == "case_closed":
-            acc.set("case_closed", True, s)
-            closed_at = t if closed_at is None else closed_at
-            settled.append((t, s))
-    if mediation_start is not None:
-        pauses.append((mediation_start, as_of))
-    for explanation, seq in support_explanations:
-        if notice_explanations and explanation not in notice_explanations:
-            acc.set("explanation_conflicts_notice", True, seq)
-            acc.prov["explanation_conflicts_notice"].update(notice_explanations.values())
+        try:
+            fold_event = FOLDS[e.type]
+        except KeyError:
+            raise UnknownEventType(f"event {e.seq}: no fold for event type {e.type!r}") from None
+        fold_event(f, e)
+    return _conclude(f, as_of)
 
-    ledger = fold_ledger(promises, excuses, payouts, paid_in_full_at, closed_at, as_of)
+
+def _conclude(f: Fold, as_of: datetime) -> DerivedFacts:
+    """What only the whole log says: open pauses, contradictions, the ledger, day counters."""
+    pauses = list(f.pauses)
+    if f.mediation_start is not None:
+        pauses.append((f.mediation_start, as_of))
+    for explanation, seq in f.support_explanations:
+        if f.notice_explanations and explanation not in f.notice_explanations:
+            f.set("explanation_conflicts_notice", True, seq)
+            f.prov["explanation_conflicts_notice"].update(f.notice_explanations.values())
+
+    ledger = fold_ledger(f.promises, f.excuses, f.payouts, f.paid_in_full_at, f.closed_at, as_of)
     for name, (value, seqs) in ledger.facts.items():
-        acc.v[name] = value
-        acc.prov.setdefault(name, set()).update(seqs)
+        f.v[name] = value
+        f.prov.setdefault(name, set()).update(seqs)
     if ledger.latest_due is not None:
-        acc.times["latest_promise_at"], seq = ledger.latest_due
-        acc.prov["latest_promise_at"] = {seq}
-    if "extension_due_at" in acc.times and "platform_complaint_at" in acc.times:
-        acc.v["extension_span_days"] = (acc.times["extension_due_at"] - acc.times["platform_complaint_at"]) // DAY
-        acc.prov["extension_span_days"] = set(acc.prov.get("extension_due_at", set()))
-    if settled:
+        f.times["latest_promise_at"], seq = ledger.latest_due
+        f.prov["latest_promise_at"] = {seq}
+    if "extension_due_at" in f.times and "platform_complaint_at" in f.times:
+        f.v["extension_span_days"] = (f.times["extension_due_at"] - f.times["platform_complaint_at"]) // DAY
+        f.prov["extension_span_days"] = set(f.prov.get("extension_due_at", set()))
+    if f.settled:
         # The latest settling event: a red flag after it reopens the case (rules/status).
-        acc.times["settled_at"], settled_seq = max(settled)
-        acc.prov["settled_at"] = {settled_seq}
-        for report in police_reports:
-            if report > (acc.times["settled_at"], settled_seq):
-                acc.set("police_report_after_settled", True, report[1])
-    acc.times["harm_known_at"] = acc.times["first_failure_at"]
-    acc.prov["days_since_harm_known"] = acc.prov.get("days_since_first_failure", set())
+        f.times["settled_at"], settled_seq = max(f.settled)
+        f.prov["settled_at"] = {settled_seq}
+        for report in f.police_reports:
+            if report > (f.times["settled_at"], settled_seq):
+                f.set("police_report_after_settled", True, report[1])
+    f.times["harm_known_at"] = f.times["first_failure_at"]
+    f.prov["days_since_harm_known"] = f.prov.get("days_since_first_failure", set())
     for name, spec in FACTS.items():
-        if spec.anchor and spec.anchor in acc.times:
-            acc.v[name] = (as_of - acc.times[spec.anchor]) // DAY
-            acc.prov.setdefault(name, acc.prov.get(spec.anchor, set()))
+        if spec.anchor and spec.anchor in f.times:
+            f.v[name] = (as_of - f.times[spec.anchor]) // DAY
+            f.prov.setdefault(name, f.prov.get(spec.anchor, set()))
     return DerivedFacts(
-        values=acc.v,
-        provenance={k: frozenset(v) for k, v in acc.prov.items()},
-        times=acc.times,
+        values=f.v,
+        provenance={k: frozenset(v) for k, v in f.prov.items()},
+        times=f.times,
         pauses=pauses,
         transitions=ledger.transitions,
         promises=ledger.entries,
     )
-
-
-def _dt(value: Any) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(value)

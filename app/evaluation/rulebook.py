@@ -18,6 +18,12 @@ from typing import Any
 import jsonschema
 import yaml
 
+from app.evaluation.calendar import (
+    CALENDAR_FILE,
+    CalendarError,
+    WorkingCalendar,
+    load_calendar,
+)
 from app.evaluation.catalogue import Catalogue, load_catalogue
 from app.evaluation.facts import CENTS, FACTS, TIME_ANCHORS
 from app.evaluation.model import REGULATOR_BODIES, RISK_LEVELS, STATUSES
@@ -49,6 +55,9 @@ REQUIRED_OUTPUTS = {
 _PARAM_TOKEN = re.compile(r"\{param:([A-Za-z0-9_]+)\}")
 _SCHEMAS = Path(__file__).resolve().parent.parent.parent / "rules" / "schema"
 _POLICY_SUFFIXES = (".yaml", ".yml", ".json")
+# Scenarios test the policy and are not part of it: they sit in <stage>/scenarios/ and are
+# checked against this schema, and neither they nor it count in the content hash.
+SCENARIO_SCHEMA = "scenario.schema.json"
 
 
 class RulesError(Exception):
@@ -112,6 +121,9 @@ class Ruleset:
     warning_flags: tuple[str, ...]
     rules: tuple[Rule, ...]
     catalogue: Catalogue
+    # Working days for the clocks counted in them; read from the same rules directory, so the
+    # content hash covers it and evaluate() needs nothing beyond its arguments.
+    calendar: WorkingCalendar
     deadline_kinds: tuple[str, ...] = field(default=())
 
     @cached_property
@@ -176,16 +188,20 @@ def load_ruleset(rules_dir: Path) -> Ruleset:
     rules_dir = Path(rules_dir)
     manifest_path = rules_dir / "ruleset.yaml"
     manifest = _read(manifest_path)
-    _validate(manifest, "ruleset.schema.json", manifest_path)
+    validate_document(manifest, "ruleset.schema.json", manifest_path)
     parameters = {k: v["value"] for k, v in manifest["parameters"].items()}
     catalogue = load_catalogue(rules_dir / "catalogue" / "actions.yaml")
+    try:
+        calendar = load_calendar(rules_dir / CALENDAR_FILE)
+    except CalendarError as exc:
+        raise RulesError(str(exc)) from exc
 
     rules: list[Rule] = []
     for path in sorted(rules_dir.glob("*/*.yaml")):
-        if path.parent.name in ("catalogue", "scenarios", "calendar", "schema"):
+        if path.parent.name in ("catalogue", "calendar", "schema"):
             continue
         document = _read(path)
-        _validate(document, "rule-file.schema.json", path)
+        validate_document(document, "rule-file.schema.json", path)
         rel = str(path.relative_to(rules_dir))
         for raw in document["rules"]:
             rules.append(_parse_rule(raw, document["stage"], rel, parameters))
@@ -203,6 +219,7 @@ def load_ruleset(rules_dir: Path) -> Ruleset:
         warning_flags=tuple(flags["warnings"]),
         rules=tuple(sorted(rules, key=lambda r: (STAGES.index(r.stage), r.id))),
         catalogue=catalogue,
+        calendar=calendar,
         deadline_kinds=deadline_kinds,
     )
     _check_semantics(ruleset)
@@ -210,11 +227,13 @@ def load_ruleset(rules_dir: Path) -> Ruleset:
 
 
 def content_hash(rules_dir: Path) -> str:
-    """SHA-256 over every policy file (not scenarios or notes), so any edit changes it."""
+    """SHA-256 over every policy file (rules, manifest, catalogue, calendar, schemas; not
+    scenarios, their schema or notes), so any edit to what evaluate() reads changes it."""
     digest = hashlib.sha256()
     for path in sorted(Path(rules_dir).rglob("*")):
         rel = path.relative_to(rules_dir)
-        if not path.is_file() or rel.parts[0] == "scenarios" or path.suffix not in _POLICY_SUFFIXES:
+        if (not path.is_file() or "scenarios" in rel.parts or rel.name == SCENARIO_SCHEMA
+                or path.suffix not in _POLICY_SUFFIXES):
             continue
         digest.update(str(rel).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -233,7 +252,8 @@ def _read(path: Path) -> dict[str, Any]:
     return document
 
 
-def _validate(document: Any, schema_name: str, path: Path) -> None:
+def validate_document(document: Any, schema_name: str, path: Path) -> None:
+    """Check `document` against rules/schema/`schema_name`; raise RulesError naming the file."""
     schema = json.loads((_SCHEMAS / schema_name).read_text(encoding="utf-8"))
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(document),
                     key=lambda e: list(e.absolute_path))

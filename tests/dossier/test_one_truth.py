@@ -92,13 +92,13 @@ def test_the_dossier_of_any_log_states_its_evaluation(compiled, log):
 
 
 def test_a_partial_payout_is_never_marked_kept(compiled):
-    scenario = load_scenario(PROJECT_ROOT / "rules/scenarios/389_partial_payout_promise_still_open.yaml")
+    scenario = load_scenario(PROJECT_ROOT / "rules/status/scenarios/389_partial_payout_promise_still_open.yaml")
     _, dossier = _dossier(scenario.case, scenario.events, scenario.as_of, compiled, "en")
     assert [(p.status, p.status_label) for p in dossier.promises] == [("open", "not yet due")]
 
 
 def test_a_promise_replaced_before_its_date_is_not_marked_broken(compiled):
-    scenario = load_scenario(PROJECT_ROOT / "rules/scenarios/129_promise_replaced_before_due.yaml")
+    scenario = load_scenario(PROJECT_ROOT / "rules/status/scenarios/129_promise_replaced_before_due.yaml")
     _, dossier = _dossier(scenario.case, scenario.events, scenario.as_of, compiled, "zh-CN")
     assert [p.status for p in dossier.promises] == ["replaced", "open"]
     assert "共作出 2 次有明确期限的承诺，其中 0 次到期未兑现" in dossier.summary

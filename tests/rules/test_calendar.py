@@ -7,6 +7,7 @@ weekend days the State Council turns into working days (调休).
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import warnings
@@ -16,15 +17,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.evaluation import calendar as cal
+from app.evaluation import CompiledRuleset, RulesError, evaluate, load_ruleset
 from app.evaluation.calendar import (
     CHINA_TZ,
-    DEFAULT_CALENDAR_PATH,
     CalendarError,
     WorkingCalendar,
-    default_calendar,
     load_calendar,
 )
+from app.evaluation.calendar import CALENDAR_FILE as CALENDAR_IN_RULES
+from app.scenarios import load_scenario, scenario_paths
 
 ROOT = Path(__file__).resolve().parents[2]
 CALENDAR_FILE = ROOT / "rules" / "calendar" / "cn-working-days.yaml"
@@ -45,9 +46,10 @@ def raw() -> dict:
 
 # --- the file -------------------------------------------------------------------------------
 
-def test_default_path_is_the_repository_file():
-    assert DEFAULT_CALENDAR_PATH == CALENDAR_FILE
+def test_the_ruleset_reads_the_calendar_from_its_rules_directory():
+    assert ROOT / "rules" / CALENDAR_IN_RULES == CALENDAR_FILE
     assert CALENDAR_FILE.is_file()
+    assert load_ruleset(ROOT / "rules").calendar == load_calendar(CALENDAR_FILE)
 
 
 def test_file_loads_and_covers_the_established_years(calendar):
@@ -111,8 +113,9 @@ def test_missing_next_year_is_caught_once_the_schedule_is_due(calendar):
 
 def test_calendar_covers_next_year():
     today = datetime.now(CN).date()
-    missing = missing_next_year(today, default_calendar().covers)
-    if missing is None and not default_calendar().covers(date(today.year + 1, 1, 1)):
+    shipped = load_calendar(CALENDAR_FILE)
+    missing = missing_next_year(today, shipped.covers)
+    if missing is None and not shipped.covers(date(today.year + 1, 1, 1)):
         warnings.warn(f"{CALENDAR_FILE.name} lacks {today.year + 1}; add it once the State Council "
                       "publishes its schedule", stacklevel=1)
     assert missing is None, (
@@ -206,10 +209,45 @@ def test_uncovered_year_falls_back_to_monday_to_friday(calendar):
     assert calendar.add_working_days(start, 7) == datetime(2031, 10, 7, 10, 0, tzinfo=CN)
 
 
-def test_module_function_uses_the_cached_default_calendar():
-    assert default_calendar() is default_calendar()
-    start = datetime(2025, 9, 26, 10, 0, tzinfo=CN)
-    assert cal.add_working_days(start, 7) == datetime(2025, 10, 13, 10, 0, tzinfo=CN)
+def _forward_scenario():
+    [path] = [p for p in scenario_paths(ROOT / "rules") if p.stem.startswith("246_")]
+    return load_scenario(path)
+
+
+def test_another_rules_dir_brings_its_own_calendar_and_hash(tmp_path):
+    """STUCKFUNDS_RULES_DIR moves the calendar with the hash: no calendar is process-wide."""
+    other = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", other, ignore=shutil.ignore_patterns("scenarios"))
+    path = other / CALENDAR_IN_RULES
+    # Make Monday 21 July 2025, the regulator's 7th working day in scenario 246, a holiday.
+    text = path.read_text(encoding="utf-8")
+    assert "  2025:\n" in text.split("    holidays:\n", 1)[0]  # the first year listed is 2025
+    path.write_text(text.replace("    holidays:\n", "    holidays:\n      - 2025-07-21\n", 1),
+                    encoding="utf-8")
+    shipped, edited = load_ruleset(ROOT / "rules"), load_ruleset(other)
+    assert edited.hash != shipped.hash
+    assert not edited.calendar.is_working_day(date(2025, 7, 21))
+    assert shipped.calendar.is_working_day(date(2025, 7, 21))
+    scenario = _forward_scenario()
+    due = {}
+    for name, ruleset in (("shipped", shipped), ("edited", edited)):
+        ev = evaluate(scenario.case, scenario.events, scenario.as_of, CompiledRuleset(ruleset))
+        [deadline] = [d for d in ev.deadlines if d.kind == "regulator_forward"]
+        due[name] = deadline.due_at
+        assert ev.ruleset_hash == ruleset.hash
+    # Shipped: due at the end of Monday 21 July; with that Monday off, a day later.
+    assert due["edited"] - due["shipped"] == timedelta(days=1)
+    # The shipped evaluation is unchanged by having loaded the other one.
+    again = evaluate(scenario.case, scenario.events, scenario.as_of, CompiledRuleset(shipped))
+    assert [d.due_at for d in again.deadlines if d.kind == "regulator_forward"] == [due["shipped"]]
+
+
+def test_a_broken_calendar_stops_the_ruleset_loading(tmp_path):
+    other = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", other, ignore=shutil.ignore_patterns("scenarios"))
+    (other / CALENDAR_IN_RULES).write_text("version: 1\nyears: {}\n", encoding="utf-8")
+    with pytest.raises(RulesError, match="cn-working-days.yaml.*non-empty"):
+        load_ruleset(other)
 
 
 def test_module_imports_neither_fastapi_nor_sqlalchemy():

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from app.evaluation import RulesError, load_ruleset
-from app.evaluation.engine import compile_condition
+from app.evaluation.durable_adapter import compile_condition
 from app.evaluation.rulebook import Group, Leaf, content_hash
 from app.settings import PROJECT_ROOT
 
@@ -94,12 +94,19 @@ def test_a_duplicate_id_is_refused(rules_copy):
 
 def test_every_edit_to_a_policy_file_changes_the_hash_but_scenarios_do_not(rules_copy):
     before = content_hash(rules_copy)
-    (rules_copy / "scenarios").mkdir(exist_ok=True)
-    (rules_copy / "scenarios" / "999_x.yaml").write_text("name: x\n")
+    assert before == content_hash(RULES)  # the shipped scenarios do not count either
+    (rules_copy / "status" / "scenarios").mkdir(exist_ok=True)
+    (rules_copy / "status" / "scenarios" / "999_x.yaml").write_text("name: x\n")
+    schema = rules_copy / "schema" / "scenario.schema.json"
+    schema.write_text(schema.read_text().replace('"minLength": 1', '"minLength": 2', 1))
     assert content_hash(rules_copy) == before
     manifest = rules_copy / "ruleset.yaml"
     manifest.write_text(manifest.read_text().replace("value: 14", "value: 15", 1))
-    assert content_hash(rules_copy) != before
+    after_manifest = content_hash(rules_copy)
+    assert after_manifest != before
+    calendar = rules_copy / "calendar" / "cn-working-days.yaml"
+    calendar.write_text(calendar.read_text(encoding="utf-8") + "\n# noted\n", encoding="utf-8")
+    assert content_hash(rules_copy) != after_manifest
 
 
 def test_conditions_compile_to_durable_expressions():

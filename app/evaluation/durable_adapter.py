@@ -1,4 +1,4 @@
-"""Evaluation, matching: compile rules into durable-rules rulesets and run one stage at a time.
+"""Evaluation, matching: the durable-rules adapter — compile each stage, fire it on one fact.
 
 The only module that imports `durable`. durable-rules keeps sessions in process memory and
 its C engine is not safe to enter from two threads at once, so:
