@@ -17,9 +17,9 @@ from typing import Any
 
 from app.cases.present import present_evaluation
 from app.dossier.build import CaseFacts, build_dossier
+from app.dossier.paragraphs import limits_note
 from app.dossier.render_markdown import to_markdown
 from app.dossier.render_pdf import to_html
-from app.dossier.paragraphs import limits_note
 from app.evaluation import CompiledRuleset, evaluate, load_ruleset
 from app.evidence.schemas import IntegrityIssue, IntegrityReport
 from app.locales import LOCALES

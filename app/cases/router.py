@@ -20,7 +20,7 @@ from app.cases.schemas import (
 from app.db.models import Case
 from app.db.session import ReadSession, WriteSession
 from app.deps import CurrentRuleset, Locale, MaxEvents, Now, RawBody, WarningLead
-from app.evaluation.catalogue import DEFAULT_LOCALE
+from app.locales import DEFAULT_LOCALE
 from app.evaluation.model import RISK_LEVELS, STATUSES
 from app.idempotency import IdempotencyGuard
 from app.contract import answers, problems

@@ -9,8 +9,18 @@ from typing import Any, Protocol
 from app.cases.schemas import EvaluationRead
 from app.dossier import paragraphs
 from app.dossier.model import (
-    Contact, DeadlineEntry, Dossier, EvidenceEntry, Fact, Integrity, MoneyEntry, Promise, RedFlag,
-    RegulatorEntry, Remedy, Respondent,
+    Contact,
+    DeadlineEntry,
+    Dossier,
+    EvidenceEntry,
+    Fact,
+    Integrity,
+    MoneyEntry,
+    Promise,
+    RedFlag,
+    RegulatorEntry,
+    Remedy,
+    Respondent,
 )
 from app.dossier.narrative import DEMANDS, answer, demand, sentence, value
 from app.dossier.texts import day, heading, label, money, text, when

@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.locales import Locale
+
 
 class _Part(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -128,7 +130,7 @@ class Dossier(_Part):
     """A case written up for submission; `kind` is a police report summary on the fraud track."""
 
     kind: Literal["complaint", "police_report"]
-    locale: Literal["zh-CN", "en"]
+    locale: Locale
     title: str
     generated_at: datetime
     generated: str

@@ -9,22 +9,23 @@ from datetime import datetime
 from typing import Any
 
 from app.dossier.texts import label, money, text, texts, when
+from app.locales import Locale
 
 Data = Mapping[str, Any]
 
 
-def value(locale: str, group: str, key: str | None) -> str:
+def value(locale: Locale, group: str, key: str | None) -> str:
     if key is None:
         return label(locale, "channel", None)  # "not stated"
     return texts(locale)["values"][group].get(key, key)
 
 
-def _f(locale: str, key: str, condition: Any = True, **values: object) -> str:
+def _f(locale: Locale, key: str, condition: Any = True, **values: object) -> str:
     """A fragment of a sentence, or nothing when the record lacks what it states."""
     return text(locale, "fragments", key, **values) if condition else ""
 
 
-def _fmt(locale: str, key: str) -> str:
+def _fmt(locale: Locale, key: str) -> str:
     return text(locale, "format", key)
 
 
@@ -149,7 +150,7 @@ _FILLS: dict[str, Fill] = {
 DEMANDS = ("fee_demanded", "payment_instruction_received", "credentials_requested")
 
 
-def sentence(event_type: str, data: Data, locale: str, currency: str) -> str:
+def sentence(event_type: str, data: Data, locale: Locale, currency: str) -> str:
     """One sentence for one event; an unknown type (a newer API) is named rather than dropped."""
     if event_type == "notice_posted":
         return _notice(data, locale, currency)
@@ -159,6 +160,6 @@ def sentence(event_type: str, data: Data, locale: str, currency: str) -> str:
     return text(locale, "sentences", event_type, **fill(data, locale, currency)) if fill else event_type
 
 
-def demand(event_type: str, data: Data, locale: str, currency: str) -> str:
+def demand(event_type: str, data: Data, locale: Locale, currency: str) -> str:
     """What the other side demanded, as a clause of the police summary (one of DEMANDS)."""
     return text(locale, "demands", event_type, **_FILLS[event_type](data, locale, currency))

@@ -5,29 +5,30 @@ are in app/dossier/locales/.
 """
 
 from app.dossier.texts import text, texts
+from app.locales import Locale
 
 
-def _p(locale: str, key: str, **values: object) -> str:
+def _p(locale: Locale, key: str, **values: object) -> str:
     return text(locale, "paragraphs", key, **values)
 
 
-def complaint_request(locale: str, *, amount: str, requested: str, body: str | None) -> str:
+def complaint_request(locale: Locale, *, amount: str, requested: str, body: str | None) -> str:
     if body:
         return _p(locale, "complaint_request", body=body, amount=amount, requested=requested)
     return _p(locale, "complaint_request_unaddressed", amount=amount, requested=requested)
 
 
-def no_statutory_clocks(locale: str, *, body: str | None, hotline: str | None) -> str:
+def no_statutory_clocks(locale: Locale, *, body: str | None, hotline: str | None) -> str:
     """Why no complaint clock of the NFRA rules is listed, and who takes the case instead."""
     return _p(locale, "no_statutory_clocks") + (
         _p(locale, "no_statutory_clocks_body", body=body, hotline=hotline) if body else "")
 
 
-def police_request(locale: str) -> str:
+def police_request(locale: Locale) -> str:
     return _p(locale, "police_request")
 
 
-def complaint_summary(locale: str, *, platform: str, amount: str, requested: str, days: int,
+def complaint_summary(locale: Locale, *, platform: str, amount: str, requested: str, days: int,
                       explanations: list[str], promised: int, broken: int, evidence: int) -> str:
     out = _p(locale, "complaint_summary", requested=requested, platform=platform, amount=amount, days=days)
     if explanations:
@@ -39,7 +40,7 @@ def complaint_summary(locale: str, *, platform: str, amount: str, requested: str
     return out + _p(locale, "complaint_summary_evidence", evidence=evidence)
 
 
-def police_summary(locale: str, *, platform: str, amount: str, requested: str,
+def police_summary(locale: Locale, *, platform: str, amount: str, requested: str,
                    demands: list[str]) -> str:
     out = _p(locale, "police_summary", requested=requested, platform=platform, amount=amount)
     if demands:
@@ -48,15 +49,15 @@ def police_summary(locale: str, *, platform: str, amount: str, requested: str,
     return out + _p(locale, "police_summary_end")
 
 
-def declaration(locale: str, *, police: bool) -> str:
+def declaration(locale: Locale, *, police: bool) -> str:
     return _p(locale, "declaration_police" if police else "declaration_complaint")
 
 
-def police_notes(locale: str) -> list[str]:
+def police_notes(locale: Locale) -> list[str]:
     return list(texts(locale)["paragraphs"]["police_notes"])
 
 
-def limits_note(locale: str, *, total: int, shown: int, shortened: bool, max_note_chars: int,
+def limits_note(locale: Locale, *, total: int, shown: int, shortened: bool, max_note_chars: int,
                 max_total_note_chars: int) -> str | None:
     """What the dossier left out or shortened to stay bounded; None when it holds everything."""
     notes = []

@@ -18,6 +18,8 @@ from typing import Any, Protocol
 
 from PIL import Image, ImageDraw, ImageFont
 
+from app.locales import DEFAULT_LOCALE, LOCALES, Locale
+
 CHINA = timezone(timedelta(hours=8))
 # The moment the sample dossier is written; the case's events lie in the three weeks before it.
 SAMPLE_NOW = datetime(2026, 11, 20, 10, 0, tzinfo=CHINA)
@@ -149,7 +151,7 @@ class _Api:
         return self.http.get(url, headers={**self.headers, **kw.pop("headers", {})}, **kw)
 
 
-def write_sample(out: Path, *, track: str = "dispute", lang: str = "zh-CN") -> list[Path]:
+def write_sample(out: Path, *, track: str = "dispute", lang: Locale = DEFAULT_LOCALE) -> list[Path]:
     from fastapi.testclient import TestClient
 
     from app.auth.service import create_client
@@ -184,7 +186,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Write a sample dossier built through the API.")
     parser.add_argument("--out", type=Path, default=Path("docs"))
     parser.add_argument("--track", choices=("dispute", "fraud"), default="dispute")
-    parser.add_argument("--lang", choices=("zh-CN", "en"), default="zh-CN")
+    parser.add_argument("--lang", choices=LOCALES, default=DEFAULT_LOCALE)
     args = parser.parse_args(argv)
     for path in write_sample(args.out, track=args.track, lang=args.lang):
         print(path)

@@ -19,8 +19,8 @@ from app.cases import service as cases_service
 from app.cases.present import present_evaluation
 from app.db.models import Case, CaseEvent
 from app.dossier.build import CaseFacts, build_dossier
-from app.dossier.paragraphs import limits_note
 from app.dossier.model import Dossier
+from app.dossier.paragraphs import limits_note
 from app.evaluation import CompiledRuleset
 from app.evidence import integrity
 from app.evidence import repository as evidence_repository

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from app.locales import LOCALES
+from app.locales import LOCALES, Locale
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 # Mainland China keeps one offset all year; a fixed zone needs no tz database on the host.
@@ -91,41 +91,41 @@ def _texts() -> Mapping[str, Mapping[str, Any]]:
     return load_texts()
 
 
-def texts(locale: str) -> Mapping[str, Any]:
+def texts(locale: Locale) -> Mapping[str, Any]:
     """The whole locale file: headings, labels, values, sentences, fragments, paragraphs, format."""
     return _texts()[locale]
 
 
-def text(locale: str, section: str, key: str, **values: object) -> str:
+def text(locale: Locale, section: str, key: str, **values: object) -> str:
     """One text of a section, its placeholders filled."""
     raw = _texts()[locale][section][key]
     return raw.format(**values) if values else raw
 
 
-def heading(locale: str, key: str, **values: object) -> str:
+def heading(locale: Locale, key: str, **values: object) -> str:
     return text(locale, "headings", key, **values)
 
 
-def label(locale: str, group: str, value: str | None) -> str:
+def label(locale: Locale, group: str, value: str | None) -> str:
     if value is None:
         return heading(locale, "unknown")
     return _texts()[locale]["labels"][group].get(value, value)
 
 
-def when(moment: datetime | None, locale: str) -> str:
+def when(moment: datetime | None, locale: Locale) -> str:
     """A time as a Chinese office reads it: Beijing time (the dossier says so once, up front)."""
     if moment is None:
         return heading(locale, "unknown")
     return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
-def day(moment: datetime | None, locale: str) -> str:
+def day(moment: datetime | None, locale: Locale) -> str:
     if moment is None:
         return heading(locale, "unknown")
     return moment.astimezone(CHINA).strftime("%Y-%m-%d")
 
 
-def money(amount: Decimal | str | None, currency: str, locale: str) -> str:
+def money(amount: Decimal | str | None, currency: str, locale: Locale) -> str:
     if amount is None:
         return heading(locale, "unknown")
     value = f"{Decimal(amount):,.2f}"
