@@ -1,6 +1,6 @@
 """Dossier, words: every text of the dossier, read from one file per locale (app/dossier/locales/).
 
-The files are checked when first read, like the rules' catalogue: one file per locale in
+The files are checked when the module is imported (at start), like the rules' catalogue: one file per locale in
 app.locales.LOCALES, the same keys in each, the same {placeholders} in each text, no empty text.
 A language is added by adding its file and its line in app/locales.py.
 """
@@ -9,7 +9,6 @@ import string
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -86,19 +85,18 @@ def _show(shape: Any) -> str:
     return "placeholders {" + ", ".join(sorted(shape)) + "}" if shape else "no placeholders"
 
 
-@lru_cache(maxsize=1)
-def _texts() -> Mapping[str, Mapping[str, Any]]:
-    return load_texts()
+# Read and checked once, when the app imports the dossier: a broken file stops the start, not a request.
+_TEXTS = load_texts()
 
 
 def texts(locale: Locale) -> Mapping[str, Any]:
     """The whole locale file: headings, labels, values, sentences, fragments, paragraphs, format."""
-    return _texts()[locale]
+    return _TEXTS[locale]
 
 
 def text(locale: Locale, section: str, key: str, **values: object) -> str:
     """One text of a section, its placeholders filled."""
-    raw = _texts()[locale][section][key]
+    raw = _TEXTS[locale][section][key]
     return raw.format(**values) if values else raw
 
 
@@ -109,7 +107,7 @@ def heading(locale: Locale, key: str, **values: object) -> str:
 def label(locale: Locale, group: str, value: str | None) -> str:
     if value is None:
         return heading(locale, "unknown")
-    return _texts()[locale]["labels"][group].get(value, value)
+    return _TEXTS[locale]["labels"][group].get(value, value)
 
 
 def when(moment: datetime | None, locale: Locale) -> str:
