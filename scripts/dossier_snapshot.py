@@ -84,8 +84,8 @@ def main(out: Path) -> int:
                                    detail=p) for i, (s, p) in enumerate(_PROBLEMS)])
         for locale in LOCALES:
             presented = present_evaluation(evaluation, compiled.ruleset, locale)
-            common = dict(case=facts, evaluation=presented, catalogue=compiled.ruleset.catalogue,
-                          locale=locale, now=scenario.as_of)
+            common = {"case": facts, "evaluation": presented, "catalogue": compiled.ruleset.catalogue,
+                      "locale": locale, "now": scenario.as_of}
             _write(out, path.stem, locale, build_dossier(events=plain, files=[], report=ok, **common))
             full = build_dossier(events=noted, files=files, report=failed, **common)
             note = limits_note(locale, total=len(plain) + 5, shown=len(plain), shortened=True,

@@ -2,7 +2,6 @@
 
 import shutil
 from pathlib import Path
-from typing import get_args
 
 import pytest
 import yaml
@@ -10,7 +9,7 @@ import yaml
 from app.cases.event_data import EVENT_TYPES
 from app.dossier import narrative
 from app.dossier.texts import LOCALES_DIR, TextsError, load_texts, placeholders
-from app.locales import DEFAULT_LOCALE, LOCALES, Locale, pick_locale
+from app.locales import DEFAULT_LOCALE, LOCALES
 
 
 def _shapes(node, path=""):
@@ -108,33 +107,3 @@ def test_a_locale_without_its_file_is_refused_at_load(texts_dir):
     (texts_dir / "en.yaml").unlink()
     with pytest.raises(TextsError, match=r"en\.yaml: cannot be read"):
         load_texts(texts_dir)
-
-
-# --- one Locale type, built from the one list -------------------------------------------------
-
-
-def test_the_locale_type_is_the_list_of_locales():
-    assert get_args(Locale) == LOCALES and DEFAULT_LOCALE == LOCALES[0]
-
-
-@pytest.mark.parametrize(("header", "expected"), [
-    (None, "zh-CN"), ("en-US,en;q=0.9", "en"), ("zh-TW", "zh-CN"), ("fr-FR", "zh-CN"),
-    ("zh-CN;q=0.4, en;q=0.8", "en"), ("en;q=0.2, zh;q=0.9", "zh-CN"),
-])
-def test_accept_language_picks_one_of_the_locales(header, expected):
-    assert pick_locale(header) == expected
-
-
-def test_every_lang_parameter_and_locale_field_of_the_api_is_the_locale_list(api):
-    spec = api.get("/openapi.json").json()
-    langs = [p["schema"] for path in spec["paths"].values() for op in path.values()
-             for p in op.get("parameters", []) if p["name"] == "lang"]
-    assert len(langs) >= 2  # the dossier and the web app's labels
-    for schema in langs:
-        assert next(s for s in schema["anyOf"] if s.get("type") == "string")["enum"] == list(LOCALES)
-    fields = [props["locale"] for s in spec["components"]["schemas"].values()
-              for props in [s.get("properties", {})] if "locale" in props]
-    assert len(fields) >= 5
-    for field in fields:
-        options = field.get("anyOf", [field])
-        assert next(s for s in options if s.get("type") == "string")["enum"] == list(LOCALES)
