@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from app.auth.service import create_client  # noqa: E402
 from app.edge.deps import get_now  # noqa: E402
+from app.locales import DEFAULT_LOCALE, LOCALES, Locale  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from tests.support.sample_cases import SAMPLE_NOW, build_complaint_case, build_fraud_case  # noqa: E402
@@ -37,7 +38,7 @@ class _Api:
         return self.http.get(url, headers={**self.headers, **kw.pop("headers", {})}, **kw)
 
 
-def write_sample(out: Path, *, track: str = "dispute", lang: str = "zh-CN") -> list[Path]:
+def write_sample(out: Path, *, track: str = "dispute", lang: Locale = DEFAULT_LOCALE) -> list[Path]:
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(Settings(database_url=f"sqlite:///{tmp}/sample.db", embedded_worker=False,
                                   evidence_dir=Path(tmp) / "evidence", secret_key_file=Path(tmp) / "key"))
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Write a sample dossier built through the API.")
     parser.add_argument("--out", type=Path, default=Path("docs"))
     parser.add_argument("--track", choices=("dispute", "fraud"), default="dispute")
-    parser.add_argument("--lang", choices=("zh-CN", "en"), default="zh-CN")
+    parser.add_argument("--lang", choices=LOCALES, default=DEFAULT_LOCALE)
     args = parser.parse_args(argv)
     for path in write_sample(args.out, track=args.track, lang=args.lang):
         print(path)

@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import StrictBool, StringConstraints
 
+from app.locales import Locale
 from app.schemas import Money, PastOrNowDatetime, Schema
 
 __all__ = ["CaseCreate", "PlatformIn"]
@@ -40,6 +41,6 @@ class CaseCreate(Schema):
     # The first refused withdrawal starts the "days without payout" clock.
     withdrawal_requested_at: PastOrNowDatetime
     province: Annotated[str, StringConstraints(min_length=1, max_length=50)] | None = None
-    locale: Literal["zh-CN", "en"] | None = None
+    locale: Locale | None = None
     # The client's own id for the case; uniqueness per client is enforced where cases are stored.
     external_ref: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None

@@ -5,9 +5,10 @@ from typing import Any
 from app.cases.schemas import EvaluationRead, UpcomingRead
 from app.evaluation.catalogue import render
 from app.evaluation.rulebook import Ruleset
+from app.locales import Locale
 
 
-def present_evaluation(evaluation: dict[str, Any], ruleset: Ruleset, locale: str) -> EvaluationRead:
+def present_evaluation(evaluation: dict[str, Any], ruleset: Ruleset, locale: Locale) -> EvaluationRead:
     """Attach titles, details and reasons in `locale` to an evaluation's ids."""
     body = (evaluation.get("regulator") or {}).get("body")
     next_actions = _actions(evaluation["next_actions"], ruleset, locale, body)
@@ -21,7 +22,7 @@ def present_evaluation(evaluation: dict[str, Any], ruleset: Ruleset, locale: str
 
 
 def _remedy(item: dict[str, Any], regulator: dict[str, Any] | None, ruleset: Ruleset,
-            locale: str) -> dict[str, Any]:
+            locale: Locale) -> dict[str, Any]:
     spec = ruleset.catalogue.remedies.get(item["remedy"])
     if spec is None:  # a projection stored by an older ruleset: keep the id
         return {**item, "title": item["remedy"], "detail": "", "sources": [],
@@ -36,7 +37,7 @@ def _remedy(item: dict[str, Any], regulator: dict[str, Any] | None, ruleset: Rul
             "because": _because(item["because"], ruleset, locale)}
 
 
-def _regulator(route: dict[str, Any] | None, ruleset: Ruleset, locale: str) -> dict[str, Any] | None:
+def _regulator(route: dict[str, Any] | None, ruleset: Ruleset, locale: Locale) -> dict[str, Any] | None:
     # A projection stored before the route existed has none: it is shown as unknown, not guessed.
     if not route:
         return None
@@ -47,7 +48,7 @@ def _regulator(route: dict[str, Any] | None, ruleset: Ruleset, locale: str) -> d
             "hotline_name": names.get("hotline_name", {}).get(locale, "")}
 
 
-def present_upcoming(upcoming: dict[str, Any] | None, ruleset: Ruleset, locale: str,
+def present_upcoming(upcoming: dict[str, Any] | None, ruleset: Ruleset, locale: Locale,
                      body: str | None = None) -> UpcomingRead | None:
     if upcoming is None:
         return None
@@ -55,13 +56,13 @@ def present_upcoming(upcoming: dict[str, Any] | None, ruleset: Ruleset, locale: 
         {**upcoming, "new_actions": _actions(upcoming["new_actions"], ruleset, locale, body)})
 
 
-def _because(b: dict[str, Any], ruleset: Ruleset, locale: str) -> dict[str, Any]:
+def _because(b: dict[str, Any], ruleset: Ruleset, locale: Locale) -> dict[str, Any]:
     rule = ruleset.rule(b["rule"])
     # A projection stored by an older ruleset may name a rule that is gone: keep the id.
     return {**b, "reason": rule.explain[locale] if rule else b["rule"]}
 
 
-def _actions(advice: list[dict[str, Any]], ruleset: Ruleset, locale: str,
+def _actions(advice: list[dict[str, Any]], ruleset: Ruleset, locale: Locale,
              body: str | None) -> list[dict[str, Any]]:
     """Texts in `locale`, naming the body the route rules chose (`body`) where a text names one."""
     catalogue = ruleset.catalogue

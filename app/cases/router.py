@@ -20,7 +20,7 @@ from app.cases.schemas import (
 from app.db.models import Case
 from app.edge.session import ReadSession, WriteSession
 from app.edge.deps import CurrentRuleset, Locale, MaxEvents, Now, RawBody, WarningLead
-from app.evaluation.catalogue import DEFAULT_LOCALE
+from app.locales import DEFAULT_LOCALE
 from app.evaluation.model import CaseRiskLevel, CaseStatus
 from app.edge.idempotency import IdempotencyGuard
 from app.edge.contract import answers, problems

@@ -10,6 +10,7 @@ from app.auth.schemas import CaseTokenIssued
 from app.cases.event_data import CaseEventCreate
 from app.cases.intake import CaseCreate
 from app.evaluation.model import CaseRiskLevel, CaseStatus, CaseTrack
+from app.locales import Locale
 from app.schemas import OffsetDatetime, ReadSchema, Schema
 
 
@@ -89,7 +90,7 @@ class EvaluationRead(BaseModel):
     ruleset_version: str
     ruleset_hash: str
     as_of: datetime
-    locale: str
+    locale: Locale
 
 
 class UpcomingRead(BaseModel):
@@ -117,7 +118,7 @@ class CaseRead(BaseModel):
     currency: str
     withdrawal_requested_at: datetime
     province: str | None
-    locale: str | None
+    locale: Locale | None
     created_at: datetime
     updated_at: datetime
     version: int
@@ -139,7 +140,7 @@ class CaseUpdate(Schema):
 
     external_ref: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
     province: Annotated[str, StringConstraints(min_length=1, max_length=50)] | None = None
-    locale: Literal["zh-CN", "en"] | None = None
+    locale: Locale | None = None
 
 
 class CaseSummary(ReadSchema):

@@ -9,13 +9,24 @@ from typing import Any, Protocol
 from app.cases.schemas import EvaluationRead
 from app.dossier import paragraphs
 from app.dossier.model import (
-    Contact, DeadlineEntry, Dossier, EvidenceEntry, Fact, Integrity, MoneyEntry, Promise, RedFlag,
-    RegulatorEntry, Remedy, Respondent,
+    Contact,
+    DeadlineEntry,
+    Dossier,
+    EvidenceEntry,
+    Fact,
+    Integrity,
+    MoneyEntry,
+    Promise,
+    RedFlag,
+    RegulatorEntry,
+    Remedy,
+    Respondent,
 )
-from app.dossier.narrative import answer, sentence, value
-from app.dossier.texts import day, heading, label, money, when
+from app.dossier.narrative import DEMANDS, answer, demand, sentence, value
+from app.dossier.texts import day, heading, label, money, text, when
 from app.evaluation.catalogue import Catalogue
 from app.evidence.schemas import IntegrityReport
+from app.locales import Locale
 
 RED_FLAG_KINDS = ("hard", "soft")  # the catalogue says which flags are red ones
 UNKEPT = ("broken", "partly_paid")  # ledger states of a date that passed without the money
@@ -142,7 +153,7 @@ def _money(case: CaseFacts, events: Sequence[EventLike], loc: str) -> list[Money
 
 def build_dossier(*, case: CaseFacts, events: Sequence[EventLike], files: Sequence[EvidenceLike],
                   report: IntegrityReport, evaluation: EvaluationRead, catalogue: Catalogue,
-                  locale: str, now: datetime) -> Dossier:
+                  locale: Locale, now: datetime) -> Dossier:
     """The dossier in `locale`: a complaint on the dispute track, a police summary on the fraud one."""
     loc, cur = locale, case.currency
     # In the order things happened, as the evaluator folds them, whatever order they were posted in.
@@ -161,9 +172,7 @@ def build_dossier(*, case: CaseFacts, events: Sequence[EventLike], files: Sequen
         if e.type == "notice_posted"
         or (e.type == "support_contacted" and e.data.get("explanation_kind") not in (None, "none"))))
     if police:
-        demands = [sentence(e.type, e.data, loc, cur).rstrip("。.").removeprefix("对方")
-                   for e in events if e.type in ("fee_demanded", "payment_instruction_received",
-                                                 "credentials_requested")]
+        demands = [demand(e.type, e.data, loc, cur) for e in events if e.type in DEMANDS]
         summary = paragraphs.police_summary(loc, platform=case.platform_name, amount=amount,
                                             requested=requested, demands=demands)
         request = paragraphs.police_request(loc)
@@ -193,8 +202,8 @@ def build_dossier(*, case: CaseFacts, events: Sequence[EventLike], files: Sequen
         regulator=route and RegulatorEntry(body=route.body, name=route.name, hotline=route.hotline,
                                            hotline_name=route.hotline_name,
                                            statutory_clocks=route.statutory_clocks,
-                                           label=(f"{route.name}（{route.hotline_name}）" if loc == "zh-CN"
-                                                  else f"{route.name} ({route.hotline_name})")),
+                                           label=text(loc, "format", "regulator_label", name=route.name,
+                                                      hotline=route.hotline_name)),
         amount=f"{case.amount:.2f}", currency=cur, amount_text=amount,
         withdrawal_requested_at=case.withdrawal_requested_at,
         requested=when(case.withdrawal_requested_at, loc),
@@ -226,8 +235,7 @@ def build_dossier(*, case: CaseFacts, events: Sequence[EventLike], files: Sequen
 
 def _account_hints(events: Sequence[EventLike], loc: str, cur: str) -> list[str]:
     """Where the other side told the user to send money: the receiving accounts to look up."""
-    record = "第 {} 条记录：" if loc == "zh-CN" else "Record {}: "
-    return [record.format(e.seq) + sentence(e.type, e.data, loc, cur) + (f" {e.note}" if e.note else "")
+    return [text(loc, "format", "account_hint", seq=e.seq) + sentence(e.type, e.data, loc, cur) + (f" {e.note}" if e.note else "")
             for e in events if e.type == "payment_instruction_received"]
 
 

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.evaluation.model import CaseRiskLevel, CaseStatus, CaseTrack
+from app.locales import Locale
 
 
 class _Part(BaseModel):
@@ -130,7 +131,7 @@ class Dossier(_Part):
     """A case written up for submission; `kind` is a police report summary on the fraud track."""
 
     kind: Literal["complaint", "police_report"]
-    locale: Literal["zh-CN", "en"]
+    locale: Locale
     title: str
     generated_at: datetime
     generated: str

@@ -16,7 +16,7 @@ import jinja2
 from app.dossier.fonts import pdf_readiness
 from app.dossier.layout import sections
 from app.dossier.model import Dossier
-from app.dossier.texts import HEADINGS
+from app.dossier.texts import texts
 from app.errors import ServiceUnavailable
 
 HERE = Path(__file__).resolve().parent
@@ -35,7 +35,7 @@ def _templates() -> jinja2.Environment:
 
 def to_html(dossier: Dossier) -> str:
     template = _templates().get_template("dossier.html.j2")
-    return template.render(d=dossier, t=HEADINGS[dossier.locale], sections=sections(dossier))
+    return template.render(d=dossier, t=texts(dossier.locale)["headings"], sections=sections(dossier))
 
 
 class RefusedFetch(ValueError):

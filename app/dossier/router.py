@@ -1,4 +1,4 @@
-"""Dossier, HTTP edge: the case written up as PDF (default), Markdown or JSON, zh-CN or en."""
+"""Dossier, HTTP edge: the case written up as PDF (default), Markdown or JSON, in any locale."""
 
 from datetime import datetime
 from typing import Annotated, Literal
@@ -12,9 +12,10 @@ from app.edge.deps import CurrentRuleset, Locale, Now
 from app.db.models import Case
 from app.dossier import render_markdown, render_pdf, service
 from app.dossier.model import Dossier
-from app.evaluation.catalogue import DEFAULT_LOCALE
 from app.evidence.storage import LocalEvidenceStore
 from app.edge.contract import answers, binary, problems, schema_of
+from app.locales import DEFAULT_LOCALE
+from app.locales import Locale as Language
 
 # Open to the end user's case token too (the web app's "download for the regulator"):
 # CaseForCaller: a case token reaches its own case's dossier only.
@@ -40,7 +41,7 @@ _PDF_UNAVAILABLE = {503: {**problems(503)[503], "description": (
     "Or the database is not reachable: retry after `Retry-After` seconds")}}
 
 
-def _cache_key(case: Case, ruleset: CurrentRuleset, language: str) -> tuple:
+def _cache_key(case: Case, ruleset: CurrentRuleset, language: Language) -> tuple:
     # Everything the document is made of that can change without the clock: a new event or
     # edit (version), a sweep's new evaluation (evaluated_at), new rules, the language.
     return (case.id, case.version, case.evaluated_at, ruleset.ruleset.hash, language)
@@ -62,7 +63,7 @@ def get_dossier(
     case: CaseForCaller, session: ReadSession, ruleset: CurrentRuleset,
     now: Now, locale: Locale, request: Request,
     format: Annotated[Format | None, Query(description="Overrides Accept; default pdf")] = None,
-    lang: Annotated[Literal["zh-CN", "en"] | None, Query(description="Overrides Accept-Language")] = None,
+    lang: Annotated[Language | None, Query(description="Overrides Accept-Language")] = None,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Response:
     """The case written up for the regulator, 12378 or an association (a police summary on the fraud track)."""

@@ -20,23 +20,14 @@ from app.cases.present import present_evaluation
 from app.db.models import Case, CaseEvent
 from app.dossier.build import CaseFacts, build_dossier
 from app.dossier.model import Dossier
+from app.dossier.paragraphs import limits_note
 from app.evaluation import CompiledRuleset
 from app.evidence import integrity
 from app.evidence import repository as evidence_repository
 from app.evidence.storage import LocalEvidenceStore
+from app.locales import Locale
 
 ELLIPSIS = "…"
-_LEFT_OUT = {
-    "zh-CN": "本案共有 {total} 条记录，本材料只列出最近的 {shown} 条；完整记录另行保存，可按需提供。",
-    "en": "The case holds {total} records; this dossier lists the latest {shown}. The full record "
-          "is kept and can be provided on request.",
-}
-_SHORTENED = {
-    "zh-CN": "每条备注最多列出 {chars} 字，全部备注合计最多 {total} 字，超出部分已截短（以“…”标出）"
-             "或从最早的记录起略去。",
-    "en": "Each note is shown up to {chars} characters and all notes together up to {total}; "
-          "longer notes are shortened (marked “…”), and the oldest left out past that.",
-}
 
 
 @dataclass(frozen=True)
@@ -67,7 +58,7 @@ def bounded_events(events: Sequence[CaseEvent], *, max_events: int, max_note_cha
 
 
 def dossier_for_case(*, session: Session, store: LocalEvidenceStore, case: Case,
-                     ruleset: CompiledRuleset, now: datetime, locale: str,
+                     ruleset: CompiledRuleset, now: datetime, locale: Locale,
                      max_events: int = 300, max_note_chars: int = 1000,
                      max_total_note_chars: int = 50_000) -> Dossier:
     """The case's dossier now, with the integrity check run afresh so its verdict is current."""
@@ -87,9 +78,6 @@ def dossier_for_case(*, session: Session, store: LocalEvidenceStore, case: Case,
         evaluation=present_evaluation(evaluation, ruleset.ruleset, locale),
         catalogue=ruleset.ruleset.catalogue, locale=locale, now=now,
     )
-    notes = []
-    if len(events) < len(every_event):
-        notes.append(_LEFT_OUT[locale].format(total=len(every_event), shown=len(events)))
-    if shortened:
-        notes.append(_SHORTENED[locale].format(chars=max_note_chars, total=max_total_note_chars))
-    return dossier.model_copy(update={"limits_note": " ".join(notes)}) if notes else dossier
+    note = limits_note(locale, total=len(every_event), shown=len(events), shortened=shortened,
+                       max_note_chars=max_note_chars, max_total_note_chars=max_total_note_chars)
+    return dossier.model_copy(update={"limits_note": note}) if note else dossier

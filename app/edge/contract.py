@@ -21,6 +21,7 @@ from pydantic.json_schema import models_json_schema
 from app.edge.auth import any_caller, partner_caller
 from app.edge.session import get_session, get_write_session
 from app.edge.idempotency import idempotency
+from app.locales import LOCALES
 from app.edge.problems import PROBLEM_MEDIA_TYPE, Problem
 
 _HEADERS = "#/components/headers/"
@@ -44,7 +45,7 @@ HEADERS: dict[str, dict[str, Any]] = {
     "Content-Disposition": {"description": "The file name to save the body under",
                             "schema": {"type": "string"}},
     "Content-Language": {"description": "The language the document is written in",
-                         "schema": {"type": "string", "enum": ["zh-CN", "en"]}},
+                         "schema": {"type": "string", "enum": list(LOCALES)}},
     "Cache-Control": {"description": "Never stored by shared caches", "schema": {"type": "string"}},
     "Vary": {"description": "The request headers the representation depends on", "schema": {"type": "string"}},
     "Repr-Digest": {"description": "RFC 9530: the SHA-256 of the body, base64 (`sha-256=:...:`)",

@@ -7,7 +7,7 @@ from fastapi import Depends, Header, Request
 from fastapi.exceptions import RequestValidationError
 
 from app.evaluation import CompiledRuleset
-from app.evaluation.catalogue import pick_locale
+from app.locales import Locale as Language, pick_locale
 
 
 def get_ruleset(request: Request) -> CompiledRuleset:
@@ -29,8 +29,8 @@ def get_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def get_locale(accept_language: Annotated[str | None, Header()] = None) -> str | None:
-    """zh-CN or en from Accept-Language; None when the client did not say (the case decides)."""
+def get_locale(accept_language: Annotated[str | None, Header()] = None) -> Language | None:
+    """A locale from Accept-Language; None when the client did not say (the case decides)."""
     return pick_locale(accept_language) if accept_language else None
 
 
@@ -51,5 +51,5 @@ CurrentRuleset = Annotated[CompiledRuleset, Depends(get_ruleset)]
 Now = Annotated[datetime, Depends(get_now)]
 WarningLead = Annotated[timedelta, Depends(get_warning_lead)]
 MaxEvents = Annotated[int, Depends(get_max_events)]
-Locale = Annotated[str | None, Depends(get_locale)]
+Locale = Annotated[Language | None, Depends(get_locale)]
 RawBody = Annotated[dict, Depends(get_raw_body)]

@@ -1,4 +1,4 @@
-"""Evaluation, texts: the action catalogue and labels, in zh-CN (default) and en."""
+"""Evaluation, texts: the action catalogue and labels, in every locale of app.locales."""
 
 import re
 
@@ -10,8 +10,8 @@ from typing import Any
 
 import yaml
 
-LOCALES = ("zh-CN", "en")
-DEFAULT_LOCALE = "zh-CN"
+from app.locales import LOCALES, Locale
+
 # A text names the body the route rules chose through these fields of `regulators`; `none` is
 # the entry for a case without a route (the platform's kind is not known).
 REGULATOR_FIELDS = ("name", "hotline_name", "site", "how")
@@ -105,32 +105,12 @@ def load_catalogue(path: Path) -> Catalogue:
         raise RulesError(f"{path}: not a valid catalogue: {exc!r}") from exc
 
 
-def render(text: str, catalogue: Catalogue, body: str | None, locale: str) -> str:
+def render(text: str, catalogue: Catalogue, body: str | None, locale: Locale) -> str:
     """Fill a text's {regulator_*} placeholders with the body the route rules chose."""
     entry = catalogue.regulators.get(body or NO_ROUTE) or catalogue.regulators.get(NO_ROUTE, {})
     return _PLACEHOLDER.sub(lambda m: (entry.get(m.group(1)) or {}).get(locale, ""), text)
 
 
-def regulator_text(catalogue: Catalogue, body: str | None, field: str, locale: str) -> str:
+def regulator_text(catalogue: Catalogue, body: str | None, field: str, locale: Locale) -> str:
     """One field (name, hotline_name, site, how) of a body's entry; `none` when there is no route."""
     return render("{regulator_" + field + "}", catalogue, body, locale)
-
-
-def pick_locale(accept_language: str | None) -> str:
-    """Choose zh-CN or en from an Accept-Language header, by its q-values."""
-    if not accept_language:
-        return DEFAULT_LOCALE
-    best, best_q = DEFAULT_LOCALE, -1.0
-    for part in accept_language.split(","):
-        tag, _, params = part.strip().partition(";")
-        q = 1.0
-        if params.strip().startswith("q="):
-            try:
-                q = float(params.strip()[2:])
-            except ValueError:
-                q = 0.0
-        tag = tag.strip().lower()
-        locale = "en" if tag.startswith("en") else DEFAULT_LOCALE if tag.startswith("zh") else None
-        if locale and q > best_q:
-            best, best_q = locale, q
-    return best

@@ -27,6 +27,7 @@ from app.evaluation.calendar import (
 from app.evaluation.catalogue import Catalogue, load_catalogue
 from app.evaluation.facts import CENTS, FACTS, TIME_ANCHORS
 from app.evaluation.model import REGULATOR_BODIES, RISK_LEVELS, STATUSES
+from app.locales import LOCALES
 
 # The route (which regulator, whether the statutory clocks bind) needs the track, and the clocks
 # need the route, so the clocks run after the gate: no flag or gate rule tests a deadline.
@@ -255,6 +256,11 @@ def _read(path: Path) -> dict[str, Any]:
 def validate_document(document: Any, schema_name: str, path: Path) -> None:
     """Check `document` against rules/schema/`schema_name`; raise RulesError naming the file."""
     schema = json.loads((_SCHEMAS / schema_name).read_text(encoding="utf-8"))
+    if "text" in schema.get("$defs", {}):
+        # A text is required in every locale of the one list (app/locales.py), whatever the file
+        # lists, so a language is added in one place; the file keeps today's list for readers.
+        schema["$defs"]["text"].update(required=list(LOCALES), properties={
+            locale: {"type": "string", "minLength": 1} for locale in LOCALES})
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(document),
                     key=lambda e: list(e.absolute_path))
     if errors:

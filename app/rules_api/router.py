@@ -5,7 +5,8 @@ from pydantic import BaseModel, Field
 
 from app.edge.auth import CurrentCaller
 from app.edge.deps import CurrentRuleset, Locale
-from app.evaluation.catalogue import DEFAULT_LOCALE, render
+from app.evaluation.catalogue import render
+from app.locales import DEFAULT_LOCALE, Locale as Language
 
 router = APIRouter(prefix="/v1", tags=["rules"])
 
@@ -21,7 +22,7 @@ class ActionEntry(BaseModel):
 
 
 class ActionCatalogue(BaseModel):
-    locale: str
+    locale: Language
     items: list[ActionEntry]
 
 
@@ -40,7 +41,7 @@ class RulesetRead(BaseModel):
     name: str
     version: str
     hash: str
-    locale: str
+    locale: Language
     parameters: dict[str, float]
     ladder: dict[str, int | None]
     flags: dict[str, list[str]]

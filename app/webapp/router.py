@@ -7,7 +7,7 @@ from the loaded ruleset, so the page never keeps a second copy of what the rules
 
 import mimetypes
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Query, Response
 from pydantic import BaseModel
@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from app.edge.deps import CurrentRuleset, Locale
-from app.evaluation.catalogue import DEFAULT_LOCALE, LOCALES
+from app.locales import DEFAULT_LOCALE, Locale as Language
 from app.edge.contract import problems
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -44,7 +44,6 @@ SECURITY_HEADERS = {
 }
 
 router = APIRouter(tags=["webapp"])
-Lang = Literal[LOCALES]  # type: ignore[valid-type]
 
 
 class FlagLabel(BaseModel):
@@ -59,7 +58,7 @@ class RiskLabel(BaseModel):
 
 
 class WebAppCatalogue(BaseModel):
-    locale: str
+    locale: Language
     statuses: dict[str, str]
     risk_levels: dict[str, RiskLabel]
     flags: dict[str, FlagLabel]
@@ -68,7 +67,7 @@ class WebAppCatalogue(BaseModel):
 
 @router.get("/app/catalogue.json", response_model=WebAppCatalogue, responses=problems(422))
 def webapp_catalogue(ruleset: CurrentRuleset, locale: Locale, response: Response,
-                     lang: Annotated[Lang | None, Query(description="Overrides Accept-Language")] = None,
+                     lang: Annotated[Language | None, Query(description="Overrides Accept-Language")] = None,
                      ) -> WebAppCatalogue:
     """Labels for statuses, risk levels, flags and guide steps, read from the loaded rules (public)."""
     chosen = lang or locale or DEFAULT_LOCALE

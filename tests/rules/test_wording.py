@@ -9,8 +9,9 @@ import re
 import pytest
 
 from app.evaluation import load_ruleset
-from app.evaluation.catalogue import LOCALES, NO_ROUTE, render
+from app.evaluation.catalogue import NO_ROUTE, render
 from app.evaluation.model import REGULATOR_BODIES
+from app.locales import LOCALES
 from app.settings import PROJECT_ROOT
 
 RULESET = load_ruleset(PROJECT_ROOT / "rules")
