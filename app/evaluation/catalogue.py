@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from app.evaluation.model import RulesError
 from app.locales import LOCALES, Locale
 
 # A text names the body the route rules chose through these fields of `regulators`; `none` is
@@ -52,8 +53,6 @@ class Catalogue:
 
 
 def load_catalogue(path: Path) -> Catalogue:
-    from app.evaluation.rulebook import RulesError  # the loader's error type, without a cycle
-
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
         actions = {

@@ -32,6 +32,10 @@ CaseTrack = StrEnum("CaseTrack", [(name, name) for name in TRACKS])
 CaseTrack.__doc__ = "`dispute` (a platform that may still pay) or `fraud` (a scam: the police route)"
 
 
+class RulesError(Exception):
+    """The rules on disk are not a valid ruleset; the message names the file and rule."""
+
+
 @dataclass(frozen=True)
 class CaseInput:
     """What the intake said about the case; the evaluator never sees ids or clients."""

@@ -26,7 +26,7 @@ from app.evaluation.calendar import (
 )
 from app.evaluation.catalogue import Catalogue, load_catalogue
 from app.evaluation.facts import CENTS, FACTS, TIME_ANCHORS
-from app.evaluation.model import REGULATOR_BODIES, RISK_LEVELS, STATUSES
+from app.evaluation.model import REGULATOR_BODIES, RISK_LEVELS, STATUSES, RulesError
 from app.locales import LOCALES
 
 # The route (which regulator, whether the statutory clocks bind) needs the track, and the clocks
@@ -59,10 +59,6 @@ _POLICY_SUFFIXES = (".yaml", ".yml", ".json")
 # Scenarios test the policy and are not part of it: they sit in <stage>/scenarios/ and are
 # checked against this schema, and neither they nor it count in the content hash.
 SCENARIO_SCHEMA = "scenario.schema.json"
-
-
-class RulesError(Exception):
-    """The rules on disk are not a valid ruleset; the message names the file and rule."""
 
 
 @dataclass(frozen=True)
