@@ -64,7 +64,7 @@ def test_a_new_locale_without_catalogue_texts_is_refused(monkeypatch):
 def test_a_new_locale_without_rule_explanations_is_refused(monkeypatch):
     path = PROJECT_ROOT / "rules" / "flags" / "fraud_hard.yaml"
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    rulebook._validate(document, "rule-file.schema.json", path)
+    rulebook.validate_document(document, "rule-file.schema.json", path)
     monkeypatch.setattr(rulebook, "LOCALES", WITH_JA)
     with pytest.raises(rulebook.RulesError, match=r"explain: 'ja' is a required property"):
-        rulebook._validate(document, "rule-file.schema.json", path)
+        rulebook.validate_document(document, "rule-file.schema.json", path)
