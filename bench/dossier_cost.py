@@ -44,6 +44,7 @@ def part_one(chars: int = 2000) -> None:
 
 
 def part_two() -> None:
+    from cryptography.fernet import Fernet
     from fastapi.testclient import TestClient
 
     from app.auth.service import create_client
@@ -52,7 +53,7 @@ def part_two() -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="dossier-bench-"))
     settings = Settings(database_url=f"sqlite:///{folder / 'bench.db'}", evidence_dir=folder / "evidence",
-                        embedded_worker=False, secret_key="5tCyyk1TFJ0a3tv9oRGFmh1KZ5n9oqfl5rMUrmFJ5xI=",
+                        embedded_worker=False, secret_key=Fernet.generate_key().decode(),
                         rate_limit_api_key="100000/minute")
     app = create_app(settings)
     with app.state.write_sessions.begin() as session:

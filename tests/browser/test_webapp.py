@@ -169,7 +169,7 @@ def test_a_fee_demand_flips_the_page_to_the_fraud_track(phone, live, shot):
     page.wait_for_selector("[data-error-for='/data/fee_kind']:not([hidden])")
     assert screen.text("[data-error-for='/data/fee_kind']") == texts["problems"]["missing"]
     assert page.get_attribute("#ev-data-fee_kind", "aria-invalid") == "true"
-    assert screen.text("[data-error-for='/data/amount']") == texts["problems"]["decimal_parsing"]
+    assert screen.text("[data-error-for='/data/amount']") == texts["problems"]["money_format"]
     assert [e["type"] for e in events(live, case)] == ["support_contacted"]
     screen.show("ev-data-fee_kind")
     shot(page, "04-form-errors-zh")
