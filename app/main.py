@@ -11,7 +11,7 @@ from app.cases.router import evaluation_router
 from app.cases.router import router as cases_router
 from app.db.engine import WRITE, make_engine, make_sessionmaker
 from app.db.migrate import upgrade_to_head
-from app.dossier.fonts import pdf_readiness
+from app.dossier.render_pdf import pdf_readiness
 from app.dossier.cache import PdfCache
 from app.dossier.render_process import RenderLimits, Renderer
 from app.dossier.router import router as dossier_router

@@ -2,13 +2,15 @@
 
 Without a CJK font WeasyPrint still writes a PDF, with an empty box for every Chinese character.
 So a probe in the dossier's own stylesheet is rendered once per process (at start, then cached)
-and every glyph the fonts could not draw is counted; the PDF route and /readyz read the answer.
+and every glyph the fonts could not draw is counted; the PDF route and /readyz read the answer
+(`render_pdf.pdf_readiness`, which renders the probe with its own renderer).
 Fontconfig reads its configuration once per process, so a cached answer cannot go stale.
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from typing import Any
 
 log = logging.getLogger("stuckfunds.dossier")
 
@@ -29,12 +31,11 @@ class PdfReadiness:
     detail: str = "PDF dossiers render with embedded CJK fonts."
 
 
-def _probe() -> PdfReadiness:
-    from app.dossier.render_pdf import PdfRendererMissing, render
-
+def probe(render: Callable[[str], Any], renderer_missing: type[Exception]) -> PdfReadiness:
+    """Render the probe with the dossier's renderer (app.dossier.render_pdf passes its own)."""
     try:
         document = render(PROBE_HTML)
-    except PdfRendererMissing as exc:
+    except renderer_missing as exc:
         return PdfReadiness(False, PANGO_PACKAGES, f"WeasyPrint cannot load Pango: {exc}")
     document.write_pdf()  # fonts are chosen and embedded while the pages are drawn
     fonts = list(document.fonts.values())
@@ -48,10 +49,8 @@ def _probe() -> PdfReadiness:
     return PdfReadiness(True)
 
 
-@lru_cache(maxsize=1)
-def pdf_readiness() -> PdfReadiness:
-    """Whether PDF dossiers can be drawn with their fonts, and which packages are missing if not."""
-    readiness = _probe()
+def logged(readiness: PdfReadiness) -> PdfReadiness:
+    """The readiness as it is, logged as an error once when PDFs cannot be drawn."""
     if not readiness.available:
         log.error("PDF dossiers unavailable: %s (missing Debian packages: %s)",
                   readiness.detail, " ".join(readiness.missing_packages))

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 import jinja2
 
-from app.dossier.fonts import pdf_readiness
+from app.dossier import fonts
 from app.dossier.layout import sections
 from app.dossier.model import Dossier
 from app.dossier.texts import texts
@@ -75,6 +75,12 @@ def render(html: str):
             return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": media})
 
     return HTML(string=html, base_url=ASSETS.as_uri() + "/", url_fetcher=AssetsOnly()).render()
+
+
+@lru_cache(maxsize=1)
+def pdf_readiness() -> fonts.PdfReadiness:
+    """Whether PDF dossiers can be drawn with their fonts, and which packages are missing if not."""
+    return fonts.logged(fonts.probe(render, PdfRendererMissing))
 
 
 class PdfUnavailable(ServiceUnavailable):

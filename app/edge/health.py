@@ -68,7 +68,7 @@ def readyz(request: Request) -> Readiness:
                                  headers={"Retry-After": "5"})
     ruleset = request.app.state.ruleset.ruleset
     # A missing font costs the PDF route only, so the server stays in service (200) and says so.
-    pdf = request.app.state.pdf_readiness()  # app.dossier.fonts, set by app.main
+    pdf = request.app.state.pdf_readiness()  # app.dossier.render_pdf's, set by app.main
     return Readiness(status="ready" if pdf.available and redis != "down" else "degraded",
                      database="up", migrations="current", redis=redis,
                      ruleset_version=ruleset.version, ruleset_hash=ruleset.hash,
