@@ -8,7 +8,9 @@ stays as generated, and so does every request generated to be invalid, so refusa
 tested):
 
 - an Idempotency-Key is new for every new request (reusing one with another body is a 422);
-- a `cursor` is one the API issued (STUCKFUNDS_FUZZ_CURSOR), since a cursor is opaque;
+- a `cursor` is one the same list issued (STUCKFUNDS_FUZZ_CURSORS, a JSON object keyed by
+  operation, e.g. "GET /v1/cases/{case_id}/events"), since a cursor is opaque and only good for
+  the list that issued it;
 - If-Match is `*` ("whatever the case's version is"), since the ETag changes with every write.
 
 And "when it happened" (occurred_at, withdrawal_requested_at, captured_at) may not lie in the
@@ -16,6 +18,7 @@ future, which a JSON Schema cannot say of a moment relative to now: times are ge
 past, and a valid future one in those fields is moved back to yesterday.
 """
 
+import json
 import os
 import re
 import uuid
@@ -28,6 +31,7 @@ from app.schemas import TIME_PATTERN
 
 PAST_ONLY = {"occurred_at", "withdrawal_requested_at", "captured_at"}
 _TIME = re.compile(TIME_PATTERN)
+_CURSORS: dict[str, str] = json.loads(os.environ.get("STUCKFUNDS_FUZZ_CURSORS") or "{}")
 
 _OFFSETS = [timezone.utc, timezone(timedelta(hours=8)), timezone(timedelta(hours=-3, minutes=-30)),
             timezone(timedelta(hours=14)), timezone(timedelta(hours=-12))]
@@ -82,7 +86,7 @@ def before_call(context, case, kwargs):
     key = _named(headers, "if-match")
     if key and isinstance(headers[key], str):
         headers[key] = "*"
-    cursor = os.environ.get("STUCKFUNDS_FUZZ_CURSOR")
+    cursor = _CURSORS.get(f"{case.method.upper()} {case.operation.path}")
     if cursor and case.query and isinstance(case.query.get("cursor"), str) \
             and len(case.query["cursor"]) <= 200:
         case.query["cursor"] = cursor
