@@ -7,7 +7,7 @@ nothing excluded: no 5xx, every status, header and media type documented, every 
 malformed input refused, valid input accepted, authentication never ignored.
 
 "Valid input accepted" needs the fuzzer to know what a client knows and a schema cannot say (a
-fresh Idempotency-Key, a cursor the API issued, that "when it happened" is not in the future):
+fresh Idempotency-Key, a cursor the same list issued, that "when it happened" is not in the future):
 tests/support/fuzz_hooks.py says how; tests/support/schemathesis.toml names the two answers the
 contract cannot predict (415 for bytes that are no accepted file, 428 for a PATCH without If-Match)
 and gives the fuzzer its API key. The request count comes from the server's own metrics.
@@ -70,7 +70,7 @@ def live(request, tmp_path_factory):
                 "type": "support_contacted", "occurred_at": "2025-01-02T00:00:00+08:00",
                 "data": {"channel": "online_chat"}, "note": f"第{n}次"})
             assert added.status_code == 201, added.text
-        # Each list's own cursor, keyed by operation: a cursor is good only for the list that issued it.
+        # Each list's own cursor, keyed by operation: a cursor is good only where it was issued.
         cursors = {}
         for path in ("/v1/cases", f"/v1/cases/{case_id}/events", f"/v1/cases/{case_id}/audit"):
             page = httpx.get(f"{server.url}{path}", headers=auth, params={"limit": 1})
