@@ -40,7 +40,9 @@ _TEXT = re.compile(TEXT_PATTERN)
 def _publish_text_rule(schema: dict[str, Any]) -> None:
     """Put TEXT_PATTERN on each free-text property, so the contract refuses what the server does."""
     def visit(node: dict[str, Any]) -> None:
-        if node.get("type") == "string" and not {"pattern", "format", "enum", "const"} & node.keys():
+        # A file part holds bytes, not text: any bytes may be a file (its type is read from them).
+        if node.get("type") == "string" \
+                and not {"pattern", "format", "enum", "const", "contentMediaType"} & node.keys():
             node["pattern"] = TEXT_PATTERN
         for key in ("anyOf", "oneOf", "allOf"):
             for option in node.get(key, []):

@@ -7,7 +7,7 @@ nothing excluded: no 5xx, every status, header and media type documented, every 
 malformed input refused, valid input accepted, authentication never ignored.
 
 "Valid input accepted" needs the fuzzer to know what a client knows and a schema cannot say (a
-fresh Idempotency-Key, a cursor the API issued, that "when it happened" is not in the future):
+fresh Idempotency-Key, a cursor the same list issued, that "when it happened" is not in the future):
 tests/support/fuzz_hooks.py says how; tests/support/schemathesis.toml names the two answers the
 contract cannot predict (415 for bytes that are no accepted file, 428 for a PATCH without If-Match)
 and gives the fuzzer its API key. The request count comes from the server's own metrics.
@@ -64,12 +64,23 @@ def live(request, tmp_path_factory):
                 "platform": {"name": f"平台{n}", "kind": "other"}, "amount": "100.00",
                 "withdrawal_requested_at": "2025-01-01T00:00:00+08:00"})
             assert opened.status_code == 201, opened.text
-        cursor = httpx.get(f"{server.url}/v1/cases", headers=auth, params={"limit": 1}).json()["next_cursor"]
-        yield server, key, cursor, folder
+        case_id = opened.json()["id"]
+        for n in range(2):  # two events (and their audit entries): each list has a second page
+            added = httpx.post(f"{server.url}/v1/cases/{case_id}/events", headers=auth, json={
+                "type": "support_contacted", "occurred_at": "2025-01-02T00:00:00+08:00",
+                "data": {"channel": "online_chat"}, "note": f"第{n}次"})
+            assert added.status_code == 201, added.text
+        # Each list's own cursor, keyed by operation: a cursor is good only where it was issued.
+        cursors = {}
+        for path in ("/v1/cases", f"/v1/cases/{case_id}/events", f"/v1/cases/{case_id}/audit"):
+            page = httpx.get(f"{server.url}{path}", headers=auth, params={"limit": 1})
+            assert page.status_code == 200 and page.json()["next_cursor"], page.text
+            cursors["GET " + path.replace(case_id, "{case_id}")] = page.json()["next_cursor"]
+        yield server, key, cursors, folder
 
 
 def test_schemathesis_with_every_check_finds_nothing_on_a_live_server(live):
-    server, key, cursor, folder = live
+    server, key, cursors, folder = live
     report_path = folder / "schemathesis.json"
     before = _requests_served(server.url)
     started = time.monotonic()
@@ -79,7 +90,8 @@ def test_schemathesis_with_every_check_finds_nothing_on_a_live_server(live):
                "--output-truncate", "true"]
     result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900,
                             env={**os.environ, "SCHEMATHESIS_HOOKS": "tests.support.fuzz_hooks",
-                                 "STUCKFUNDS_FUZZ_KEY": key, "STUCKFUNDS_FUZZ_CURSOR": cursor})
+                                 "STUCKFUNDS_FUZZ_KEY": key,
+                                 "STUCKFUNDS_FUZZ_CURSORS": json.dumps(cursors)})
     seconds = time.monotonic() - started
     served = _requests_served(server.url) - before - 1  # less the scrape that counted them
     logged = server.output().count('"msg": "request"')  # the access log agrees (all requests)

@@ -3,15 +3,16 @@
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictFloat
 
 from app.auth.schemas import CaseTokenRead
 from app.schemas import ReadSchema, Schema
 
 
 class CaseTokenCreate(Schema):
-    ttl_days: float | None = Field(default=None, gt=0, le=366,
-                                   description="Lifetime in days (default from settings)")
+    # Strict: a number as the contract says, not `true` or "30" read as one.
+    ttl_days: StrictFloat | None = Field(default=None, gt=0, le=366,
+                                         description="Lifetime in days (default from settings)")
 
 
 class CaseTokenPage(BaseModel):

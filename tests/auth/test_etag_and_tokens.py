@@ -165,6 +165,21 @@ def test_token_lifetimes_are_bounded(partner):
     assert lifetime == timedelta(days=90)
 
 
+def test_a_token_lifetime_is_a_json_number_not_true_or_a_numeric_string(partner):
+    # `true` was read as 1 day and "30" as 30 (schemathesis ST201): the contract says a number.
+    case_id = partner.open_case()["id"]
+    for ttl in (True, "30"):
+        response = partner.post(f"/v1/cases/{case_id}/tokens", json={"ttl_days": ttl})
+        assert response.status_code == 422 and response.headers["content-type"] == PROBLEM, response.text
+        assert response.json()["errors"][0]["field"] == "ttl_days"
+    for ttl, days in ((30, 30), (1.5, 1.5)):
+        issued = partner.post(f"/v1/cases/{case_id}/tokens", json={"ttl_days": ttl})
+        assert issued.status_code == 201, issued.text
+        body = issued.json()
+        lifetime = datetime.fromisoformat(body["expires_at"]) - datetime.fromisoformat(body["created_at"])
+        assert lifetime == timedelta(days=days)
+
+
 def test_a_revoked_case_token_is_401_at_once(partner, other_partner):
     case_id = partner.open_case()["id"]
     issued = partner.issue_token(case_id)

@@ -141,3 +141,21 @@ def test_a_chunked_json_stream_is_cut_off_at_the_cap(served):
     assert status == 413 and headers["content-type"] == PROBLEM
     problem = json.loads(body)
     assert problem["code"] == "payload-too-large" and problem["field"] == "body"
+
+
+def test_a_what_if_with_too_many_events_is_refused_413_over_the_cap_and_422_under_it(api, app):
+    # Past `maxItems`, the byte cap may refuse the body before any field is read: either answer
+    # is a refusal (schemathesis is told 413 refuses a schema-violating what-if too).
+    cap = app.state.settings.max_json_bytes
+    event = {"type": "support_contacted", "occurred_at": ago(hours=1), "data": {"channel": "online_chat"}}
+    small = json.dumps({"case": intake(), "events": [event] * 2001}).encode()
+    assert len(small) < cap
+    refused = api.post("/v1/evaluate", content=small, headers={"Content-Type": "application/json"})
+    assert refused.status_code == 422 and refused.headers["content-type"] == PROBLEM
+    assert refused.json()["errors"][0]["field"] == "events"
+    event["note"] = "x" * 200
+    large = json.dumps({"case": intake(), "events": [event] * 2001}).encode()
+    assert len(large) > cap
+    too_big = api.post("/v1/evaluate", content=large, headers={"Content-Type": "application/json"})
+    assert too_big.status_code == 413 and too_big.headers["content-type"] == PROBLEM
+    assert too_big.json()["field"] == "body"

@@ -2,6 +2,8 @@
 
 import hashlib
 
+import jsonschema
+
 from tests.support.evidence import (
     CHAT_LOG, ELF_BINARY, HTML_PAGE, in_future, open_case, png_bytes, stored_files, upload,
 )
@@ -127,3 +129,16 @@ def test_another_clients_case_is_404_and_nothing_is_stored(api, other_api, evide
     response = upload(other_api, case_id, png_bytes())
     assert response.status_code == 404
     assert stored_files(evidence_dir) == []
+
+
+def test_a_file_is_bytes_so_the_contract_puts_no_text_rule_on_it(api):
+    # The contract once gave the file part the free-text pattern, so it forbade a text file of
+    # spaces only, which the server keeps as text/plain like any other (schemathesis ST201).
+    part = api.get("/openapi.json").json()["components"]["schemas"]["EvidenceUpload"]["properties"]["file"]
+    assert part["format"] == "binary" and "pattern" not in part
+    case_id = open_case(api)
+    for content in (b" ", "\u3000\n".encode()):
+        jsonschema.validate(content.decode(), part)  # what the contract allows ...
+        response = upload(api, case_id, content, name="blank.txt", kind="chat_log")
+        assert response.status_code == 201, response.text  # ... the server takes
+        assert response.json()["media_type"] == "text/plain"
