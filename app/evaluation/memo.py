@@ -29,7 +29,8 @@ class DecisionMemo:
     def decide(self, ruleset_hash: str, stage: str, values: Sequence[Any],
                fire: Callable[[], Sequence[str]]) -> tuple[str, ...]:
         """The rules that fire for these values: remembered, or `fire()`d and remembered."""
-        key = (ruleset_hash, stage, *((value.__class__, value) for value in values))
+        values = tuple(values)
+        key = (ruleset_hash, stage, values, tuple(map(type, values)))
         with self._lock:
             decided = self._entries.get(key)
             if decided is not None:
