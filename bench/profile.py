@@ -7,9 +7,11 @@ Seeds 1,000 cases of 10 events on a fresh PostgreSQL database (bench/load.py's s
 `stuckfunds serve --workers 1` on loopback and, for each endpoint in turn, drives it with wrk at
 16 connections (bench/load.py's request scripts, after a warm-up) while
 
-    py-spy record --pid <server> --subprocesses --rate R --duration S --format raw -o <file>
+    py-spy record --pid <server> --subprocesses --gil --rate R --duration S --format raw -o <file>
 
-samples the server. The CPU the server's processes spent per request is read from /proc over the
+samples the server: only the thread holding the GIL, i.e. the Python work (threads waiting on
+a socket, a lock or the thread pool's queue are left out; so is the little CPU spent in C
+without the GIL, libpq's included). The CPU the server's processes spent per request is read from /proc over the
 same window, and each sample is put in one layer by its innermost recognised frame (durable-rules,
 the evaluator, SQLAlchemy, psycopg, pydantic, the thread pool, the framework, uvicorn...), so a
 layer's share of the samples times the CPU per request says how many milliseconds of a request it
@@ -19,6 +21,7 @@ kept beside the summary (bench/results/profile-<date>-<endpoint>.txt) for a flam
 """
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -53,9 +56,9 @@ MARKERS = (
     ("evaluate() as a whole", "evaluate (app/evaluation/evaluator.py"),
     ("authentication (any_caller)", "app/auth/"),
     ("idempotency", "app/idempotency.py"),
-    ("database: SQLAlchemy + psycopg", ("sqlalchemy/", "psycopg")),
+    ("database: SQLAlchemy + psycopg", ("sqlalchemy/", "psycopg/", "psycopg_binary")),
     ("pydantic", "pydantic"),
-    ("thread-pool hops (anyio to_thread)", "anyio/"),
+    ("run in a thread-pool thread (sync endpoint, sync dependencies)", "WorkerThread.run"),
 )
 
 
@@ -76,7 +79,9 @@ def summarize(raw: Path) -> tuple[int, Counter, Counter]:
         if not stack or not count.isdigit():
             continue
         n = int(count)
-        frames = stack.split(";")
+        # The first frame names the process (its command line holds the database URL).
+        frames = [f for f in stack.split(";") if not f.startswith(("process ", "thread "))]
+        stack = ";".join(frames)
         total += n
         layers[layer_of(frames)] += n
         for name, needle in MARKERS:
@@ -91,7 +96,7 @@ def profile(server: Server, name: str, script: str, seconds: int, rate: int, wor
     run_wrk(server.url, script, CONNECTIONS, 3, workdir)  # warm-up: pools, memo, imports
     raw = workdir / f"{name}.txt"
     spy = subprocess.Popen([shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy")),
-                            "record", "--pid", str(server.process.pid), "--subprocesses",
+                            "record", "--pid", str(server.process.pid), "--subprocesses", "--gil",
                             "--rate", str(rate), "--duration", str(seconds), "--format", "raw",
                             "-o", str(raw)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     time.sleep(1)  # py-spy attaches before the measured window starts
@@ -185,6 +190,7 @@ def main() -> None:
     text = markdown(result)
     print("\n" + text)
     out.write_text(text)
+    out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
     print(f"written to {out.relative_to(RESULTS.parent.parent)}")
 
 
