@@ -32,7 +32,13 @@ from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench.harness import (STUCKFUNDS, Server, create_pg_database, drop_pg_database, machine)
+from bench.harness import (
+    STUCKFUNDS,
+    Server,
+    create_pg_database,
+    drop_pg_database,
+    machine,
+)
 from bench.load import _lua, event_bodies, run_wrk, seed, vacuum
 
 RESULTS = Path(__file__).resolve().parent / "results"

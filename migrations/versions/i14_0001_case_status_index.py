@@ -6,7 +6,6 @@ Revises: i10a_0001
 
 from alembic import op
 
-
 revision = "i14_0001"
 down_revision = "i10a_0001"
 branch_labels = None

@@ -66,6 +66,6 @@ def test_true_and_one_are_different_values_and_the_memo_stays_bounded():
     assert memo.decide("h", "gate", [1], lambda: ["b"]) == ("b",)
     assert memo.decide("h", "gate", [True], lambda: ["never asked"]) == ("a",)
     for n in range(10):
-        memo.decide("h", "gate", [n + 2], lambda: [])
+        memo.decide("h", "gate", [n + 2], list)
     assert len(memo) == 3
     assert memo.decide("h", "gate", [True], lambda: ["asked again"]) == ("asked again",)
