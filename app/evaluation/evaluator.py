@@ -60,7 +60,8 @@ def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
     rs = ruleset.ruleset
     derived = derive(case, events, as_of)
     facts = dict(derived.values)
-    prov = {name: set(seqs) for name, seqs in derived.provenance.items()}
+    # Provenance is never changed in place, only replaced, so derive's sets are shared, not copied.
+    prov = dict(derived.provenance)
     by_id, facts_of = rule_index(rs)
 
     def seqs_of(rule: Rule) -> set[int]:
@@ -90,7 +91,7 @@ def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
     facts.update({flag: False for flag in rs.all_flags})
     for rule in fire("flags"):
         facts[rule.then["flag"]] = True
-        prov.setdefault(rule.then["flag"], set()).update(seqs_of(rule))
+        prov[rule.then["flag"]] = prov.get(rule.then["flag"], frozenset()) | seqs_of(rule)
     facts["hard_flag_count"] = sum(facts[f] for f in rs.hard_flags)
     facts["soft_flag_count"] = sum(facts[f] for f in rs.soft_flags)
     prov["hard_flag_count"] = set().union(*(prov.get(f, set()) for f in rs.hard_flags if facts[f]))

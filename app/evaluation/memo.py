@@ -13,7 +13,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-MAX_ENTRIES = 20_000
+# About 1 KiB each (keys of ~30 values): a few MiB per process at most.
+MAX_ENTRIES = 4096
 
 
 class DecisionMemo:
@@ -23,6 +24,7 @@ class DecisionMemo:
         self.max_entries = max_entries
         self._entries: OrderedDict[tuple, tuple[str, ...]] = OrderedDict()
         self._lock = threading.Lock()
+        self._types: dict[tuple, tuple] = {}  # one shared tuple per type signature
         self.hits = 0
         self.misses = 0
 
@@ -30,7 +32,9 @@ class DecisionMemo:
                fire: Callable[[], Sequence[str]]) -> tuple[str, ...]:
         """The rules that fire for these values: remembered, or `fire()`d and remembered."""
         values = tuple(values)
-        key = (ruleset_hash, stage, values, tuple(map(type, values)))
+        types = tuple(map(type, values))
+        types = self._types.get(types) or self._share(types)
+        key = (ruleset_hash, stage, values, types)
         with self._lock:
             decided = self._entries.get(key)
             if decided is not None:
@@ -44,6 +48,12 @@ class DecisionMemo:
             if len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
         return decided
+
+    def _share(self, types: tuple) -> tuple:
+        with self._lock:
+            if len(self._types) >= self.max_entries:
+                self._types.clear()
+            return self._types.setdefault(types, types)
 
     def clear(self) -> None:
         """Forget every decision (a cold start; tests and benchmarks)."""
