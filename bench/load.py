@@ -2,7 +2,7 @@
 
 Usage (from the project root; needs `wrk` — `apt-get install -y wrk` — and the local PostgreSQL):
 
-    .venv/bin/python bench/load.py [--quick]
+    .venv/bin/python bench/load.py [--quick] [--one-worker --skip-sqlite --skip-scale --skip-breakdown]
 
 The full run takes about fifteen minutes; `--quick` (3 s per measurement instead of 10, and a
 smaller large-table test) about ten. Results go to bench/results/load-<date>[-quick].json and .md.
@@ -21,6 +21,9 @@ on fresh databases built by the migrations:
    Each wrk thread starts at a different place in the rotation, so concurrent requests rarely
    meet on one case.
 3. Prints requests/s, p50 and p99 (wrk --latency), and the ratios product/baseline.
+4. On PostgreSQL, serves a third copy with bench/samestack_app.py (FastAPI + sync SQLAlchemy Core
+   + psycopg, the product's own stack doing only the database work) and reports the product
+   against both baselines side by side; issue 14's goals are checked against this one.
 
 Then, on PostgreSQL with 1 worker, the same measurement with 1,000,000 cases stored (999,000
 filler cases of another client, 2 events each, written with generate_series) against 1,000, for
