@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     # Idempotency-Key records are kept at least this long (published in the README).
     idempotency_ttl_hours: float = Field(default=48, ge=24)
+    # A key claimed by a request that died is free again after this long (409 until then).
+    idempotency_claim_lease_seconds: float = Field(default=60, gt=0, le=3600)
     case_token_ttl_days: float = Field(default=90, gt=0)
 
     # Evidence uploads (app/evidence/): files are stored once per SHA-256 under `evidence_dir`

@@ -311,6 +311,69 @@ def bench_evaluate(ruleset: CompiledRuleset, reps: dict[int, int], logs_per_size
     return {"sizes": results, "growth": growth}
 
 
+def evaluator_at(revision: str):
+    """app/evaluation/evaluator.py as it was at a git revision, loaded beside today's."""
+    source = subprocess.run(["git", "show", f"{revision}:app/evaluation/evaluator.py"],
+                            cwd=PROJECT_ROOT, capture_output=True, text=True, check=True).stdout
+    module = types.ModuleType(f"app.evaluation._evaluator_{re.sub(r'[^0-9A-Za-z]', '_', revision)}")
+    module.__file__ = f"<{revision}:app/evaluation/evaluator.py>"
+    exec(compile(source, module.__file__, "exec"), module.__dict__)  # noqa: S102 - our own file
+    return module
+
+
+def bench_before_after(ruleset: CompiledRuleset, revision: str, reps: int, logs: int) -> dict:
+    """evaluate() of 20-event cases: `revision`'s evaluator against today's, memo cold and warm.
+
+    The three are measured interleaved in a seeded random order, in this one process, so the
+    machine's load weighs on them alike; the evaluations must be identical to count.
+    """
+    from app.evaluation.memo import DECISIONS
+
+    before = evaluator_at(revision).evaluate
+    as_of = datetime(2025, 6, 1, 12, tzinfo=timezone.utc)
+    rng = random.Random(f"{SEED}-before-after")
+    cases = [to_inputs(*case_payloads(rng, 20, as_of, fraud=i % 2 == 1), now=as_of) for i in range(logs)]
+    for case, events in cases:  # warm-up, and the proof that both give the same evaluation
+        old = before(case, events, as_of, ruleset).model_dump_json()
+        DECISIONS.clear()
+        if evaluate(case, events, as_of, ruleset).model_dump_json() != old:
+            raise RuntimeError(f"{revision}'s evaluator and today's disagree on a case")
+
+    def cold(case, events):
+        DECISIONS.clear()
+        t0 = time.perf_counter()
+        evaluate(case, events, as_of, ruleset)
+        return time.perf_counter() - t0
+
+    def timed(fn):
+        def run(case, events):
+            t0 = time.perf_counter()
+            fn(case, events, as_of, ruleset)
+            return time.perf_counter() - t0
+        return run
+
+    variants = {f"before ({revision})": timed(before), "after, memo cold": cold,
+                "after, memo warm": timed(evaluate)}
+    for case, events in cases:
+        evaluate(case, events, as_of, ruleset)  # fill the memo for the warm runs
+    schedule = [(name, i) for name in variants for i in range(reps)]
+    random.Random(SEED + 2).shuffle(schedule)
+    samples: dict[str, list[float]] = {name: [] for name in variants}
+    load = os.getloadavg()
+    gc.collect()
+    for name, i in schedule:
+        if name == "after, memo warm":  # a cold run just emptied it: refill with this case first
+            evaluate(*cases[i % logs], as_of, ruleset)
+        samples[name].append(variants[name](*cases[i % logs]))
+    results = {name: summary(s) for name, s in samples.items()}
+    base = results[f"before ({revision})"]["median_ms"]
+    print(f"  load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {logs} logs of 20 events, "
+          f"{reps} runs each, interleaved")
+    for name, s in results.items():
+        print(f"  {name:22s} {_fmt(s)}   median x{s['median_ms'] / base:.2f} of before")
+    return {"revision": revision, "load_average": list(load), "logs": logs, "results": results}
+
+
 # --- 2. POST /v1/cases/{id}/events over HTTP -----------------------------------------------------
 
 
@@ -479,7 +542,21 @@ def machine() -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
+    parser.add_argument("--before", metavar="REV", help="only: evaluate() of 20 events, the "
+                        "evaluator at git revision REV against today's (memo cold and warm)")
     args = parser.parse_args()
+    if args.before:
+        ruleset = CompiledRuleset(load_ruleset(PROJECT_ROOT / "rules"))
+        print(f"evaluate(), 20 events: {args.before} against the working tree — "
+              f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
+        out = bench_before_after(ruleset, args.before, 300 if args.quick else 2000, 10)
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        path = RESULTS / f"evaluation-before-after-{datetime.now(timezone.utc):%Y-%m-%d}.json"
+        path.write_text(json.dumps({**out, "machine": machine(),
+                                    "command": f".venv/bin/python bench/evaluation.py --before "
+                                               f"{args.before}"}, indent=2) + "\n")
+        print(f"results written to {path.relative_to(PROJECT_ROOT)}")
+        return
     reps = {20: 300, 200: 100, 2000: 20} if args.quick else {20: 3000, 200: 1000, 2000: 200}
     http_cases = 30 if args.quick else 200
     logs_per_size = 5 if args.quick else 10

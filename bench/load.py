@@ -2,7 +2,7 @@
 
 Usage (from the project root; needs `wrk` — `apt-get install -y wrk` — and the local PostgreSQL):
 
-    .venv/bin/python bench/load.py [--quick]
+    .venv/bin/python bench/load.py [--quick] [--one-worker --skip-sqlite --skip-scale --skip-breakdown]
 
 The full run takes about fifteen minutes; `--quick` (3 s per measurement instead of 10, and a
 smaller large-table test) about ten. Results go to bench/results/load-<date>[-quick].json and .md.
@@ -21,6 +21,9 @@ on fresh databases built by the migrations:
    Each wrk thread starts at a different place in the rotation, so concurrent requests rarely
    meet on one case.
 3. Prints requests/s, p50 and p99 (wrk --latency), and the ratios product/baseline.
+4. On PostgreSQL, serves a third copy with bench/samestack_app.py (FastAPI + sync SQLAlchemy Core
+   + psycopg, the product's own stack doing only the database work) and reports the product
+   against both baselines side by side; issue 14's goals are checked against this one.
 
 Then, on PostgreSQL with 1 worker, the same measurement with 1,000,000 cases stored (999,000
 filler cases of another client, 2 events each, written with generate_series) against 1,000, for
@@ -64,7 +67,8 @@ HOT_CASES = 1_000
 EVENTS_PER_CASE = 10
 BIG = 1_000_000
 CONNECTIONS = (16, 64)
-GOALS = {"post_throughput": 0.5, "get_throughput": 0.7, "p99": 4.0}
+# Issue 14's goals, against the same-stack baseline (FastAPI + sync SQLAlchemy + psycopg).
+GOALS = {"post_throughput": 0.5, "get_throughput": 0.8, "p99": 3.0, "two_workers": 1.8}
 
 
 # --- seeding ---------------------------------------------------------------------------------
@@ -301,6 +305,15 @@ def baseline_server(database_url: str, workers: int, log: Path) -> Server:
     return server
 
 
+def samestack_server(database_url: str, workers: int, log: Path) -> Server:
+    server = Server([sys.executable, "-m", "uvicorn", "bench.samestack_app:app", "--app-dir",
+                     str(PROJECT_ROOT), "--workers", str(workers), "--log-level", "warning",
+                     "--no-access-log"], log_path=log,
+                    env={"SAMESTACK_DATABASE_URL": database_url, "SAMESTACK_POOL_SIZE": "10"})
+    server.database = _database_name(database_url)
+    return server
+
+
 def _database_name(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -355,12 +368,19 @@ def run_config(backend: str, workers: int, seconds: float, warmup: float, workdi
         vacuum(product_url)
         baseline_url = clone_pg(product_url, "stuckfunds_load_base")
         dbs.append(baseline_url)
+        same_url = clone_pg(product_url, "stuckfunds_load_same")
+        dbs.append(same_url)
     product = serve_and_measure(product_server, product_url, workers, "product", which, ids, key,
                                 seconds, warmup, workdir)
     baseline = serve_and_measure(baseline_server, baseline_url, workers, "baseline", which, ids,
                                  key, seconds, warmup, workdir)
-    return {"backend": backend, "workers": workers, "product": product, "baseline": baseline,
-            "ratios": ratios(product, baseline)}
+    out = {"backend": backend, "workers": workers, "product": product, "baseline": baseline,
+           "ratios": ratios(product, baseline)}
+    if backend == "postgresql":  # the same-stack baseline speaks PostgreSQL only
+        samestack = serve_and_measure(samestack_server, same_url, workers, "samestack", which, ids,
+                                      key, seconds, warmup, workdir)
+        out.update(samestack=samestack, ratios_samestack=ratios(product, samestack))
+    return out
 
 
 def run_scale(seconds: float, warmup: float, workdir: Path, dbs: list[str], connections) -> dict:
@@ -460,10 +480,31 @@ def markdown(result: dict) -> str:
                              f"{config['product'][f'get_{c}']['rps']:.0f} | "
                              f"{config['baseline'][f'get_{c}']['rps']:.0f} | {r['throughput']:.2f} | "
                              f"{r['p99']:.2f} |")
+    lines += ["", "Side by side (PostgreSQL): the product against both baselines — Starlette + async "
+              "psycopg (baseline_app.py) and FastAPI + sync SQLAlchemy Core + psycopg "
+              "(samestack_app.py) — each doing only the database work of the same endpoint:", "",
+              "| config | endpoint | conns | product req/s | Starlette req/s | same-stack req/s | "
+              "product/Starlette | product/same-stack | p99 product / Starlette / same-stack ms | "
+              "p99 ratio vs same-stack |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for config in result["configs"]:
+        same = config.get("samestack")
+        if not same:
+            continue
+        for key, p in config["product"].items():
+            operation, c = key.split("_")
+            if operation == "floor":
+                continue
+            b, s = config["baseline"][key], same[key]
+            lines.append(f"| {config['backend']} {config['workers']}w | {operation.upper()} | {c} | "
+                         f"{p['rps']:.0f} | {b['rps']:.0f} | {s['rps']:.0f} | "
+                         f"{p['rps'] / b['rps']:.2f} | {p['rps'] / s['rps']:.2f} | "
+                         f"{p['p99_ms']:.1f} / {b['p99_ms']:.1f} / {s['p99_ms']:.1f} | "
+                         f"{p['p99_ms'] / s['p99_ms']:.2f} |")
     lines += ["", "Where the time goes: CPU per request (ms) of the server's processes and of PostgreSQL,"
               " at 16 connections; `floor` is /healthz (product) or /readyz (baseline), no database:", "",
               "| config | product POST | GET | floor | evaluations per POST / GET | baseline POST | GET | floor |"
-              " PostgreSQL per product POST / baseline POST |", "|---|---|---|---|---|---|---|---|---|"]
+              " PostgreSQL per product POST / baseline POST | same-stack POST / GET / floor |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
     for config in result["configs"]:
         p, b = config["product"], config["baseline"]
         lines.append(
@@ -472,7 +513,11 @@ def markdown(result: dict) -> str:
             f"{p['post_16'].get('evaluations_per_request', 0):.2f} / {p['get_16'].get('evaluations_per_request', 0):.2f} | "
             f"{b['post_16']['server_cpu_ms_per_request']:.2f} | {b['get_16']['server_cpu_ms_per_request']:.2f} | "
             f"{b['floor_16']['server_cpu_ms_per_request']:.2f} | "
-            f"{p['post_16']['postgres_cpu_ms_per_request']:.2f} / {b['post_16']['postgres_cpu_ms_per_request']:.2f} |")
+            f"{p['post_16']['postgres_cpu_ms_per_request']:.2f} / {b['post_16']['postgres_cpu_ms_per_request']:.2f} |"
+            + (f" {config['samestack']['post_16']['server_cpu_ms_per_request']:.2f} / "
+               f"{config['samestack']['get_16']['server_cpu_ms_per_request']:.2f} / "
+               f"{config['samestack']['floor_16']['server_cpu_ms_per_request']:.2f} |"
+               if config.get("samestack") else " |"))
     scale = result.get("scale")
     if scale:
         lines += ["", "Table size (PostgreSQL, 1 worker): 1,000 cases vs 1,000,000 (+2,000,000 events):",
@@ -515,22 +560,37 @@ def markdown(result: dict) -> str:
 
 
 def check_goals(configs: list[dict]) -> dict:
+    """Issue 14's goals on PostgreSQL, against the same-stack baseline where it was measured."""
     summary, met = [], True
+    by_workers = {}
     for config in configs:
         if config["backend"] != "postgresql":
             continue
+        by_workers[config["workers"]] = config
+        same = "ratios_samestack" in config
+        table = config["ratios_samestack"] if same else config["ratios"]
         for c in CONNECTIONS:
-            post = config["ratios"][f"post_{c}_vs_baseline_post"]
-            get = config["ratios"][f"get_{c}_vs_baseline_post"]
+            post = table[f"post_{c}_vs_baseline_post"]
+            get = table[f"get_{c}_vs_baseline_get"]
             checks = [("POST", post["throughput"], GOALS["post_throughput"], True),
                       ("GET", get["throughput"], GOALS["get_throughput"], True),
                       ("POST p99", post["p99"], GOALS["p99"], False),
                       ("GET p99", get["p99"], GOALS["p99"], False)]
             for name, value, goal, at_least in checks:
-                ok = value >= goal if at_least else value < goal
+                ok = value >= goal if at_least else value <= goal
                 met &= ok
-                summary.append(f"{config['workers']}w c={c} {name} {value:.2f} "
-                               f"({'>=' if at_least else '<'} {goal}: {'met' if ok else 'NOT met'})")
+                summary.append(f"{config['workers']}w c={c} {name} {value:.2f} of "
+                               f"{'same-stack' if same else 'Starlette'} "
+                               f"({'>=' if at_least else '<='} {goal}: {'met' if ok else 'NOT met'})")
+    if 1 in by_workers and 2 in by_workers:
+        for operation in ("post", "get"):
+            for c in CONNECTIONS:
+                value = (by_workers[2]["product"][f"{operation}_{c}"]["rps"]
+                         / by_workers[1]["product"][f"{operation}_{c}"]["rps"])
+                ok = value >= GOALS["two_workers"]
+                met &= ok
+                summary.append(f"2w/1w c={c} {operation.upper()} {value:.2f} "
+                               f"(>= {GOALS['two_workers']}: {'met' if ok else 'NOT met'})")
     return {"met": met, "summary": summary}
 
 
@@ -541,6 +601,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, help="seconds per measurement (default 10, quick 3)")
     parser.add_argument("--skip-scale", action="store_true", help="no 1,000,000-case test")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--one-worker", action="store_true", help="PostgreSQL with 1 worker only")
+    parser.add_argument("--skip-breakdown", action="store_true", help="no bench/breakdown.py run")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("bench/load.py needs wrk: apt-get install -y wrk (Debian's package), then run again")
@@ -555,13 +617,13 @@ def main() -> None:
         sys.exit(f"bench/load.py needs PostgreSQL at {PG_ADMIN_URL} (or STUCKFUNDS_BENCH_PG_URL)")
     dbs: list[str] = []
     result = {"benchmark": "load", "quick": args.quick, "started_at": started.isoformat(),
-              "command": ".venv/bin/python bench/load.py" + (" --quick" if args.quick else ""),
+              "command": " ".join([".venv/bin/python", "bench/load.py", *sys.argv[1:]]),
               "seconds_per_run": seconds, "warmup_seconds": warmup, "machine": info,
               "hot_cases": HOT_CASES, "events_per_case": EVENTS_PER_CASE, "configs": []}
     try:
         with tempfile.TemporaryDirectory(prefix="stuckfunds-load-") as tmp:
             workdir = Path(tmp)
-            configs = [("postgresql", 1), ("postgresql", 2)]
+            configs = [("postgresql", 1)] if args.one_worker else [("postgresql", 1), ("postgresql", 2)]
             if not args.skip_sqlite:
                 configs.insert(0, ("sqlite", 1))
             for backend, workers in configs:
@@ -575,12 +637,14 @@ def main() -> None:
         while dbs:
             drop_pg_database(dbs.pop())
     result["evaluation"] = run_evaluation_sizes(args.quick)
-    result["breakdown"] = run_breakdown_subprocess(100 if args.quick else 300)
+    if not args.skip_breakdown:
+        result["breakdown"] = run_breakdown_subprocess(100 if args.quick else 300)
     result["goals"] = check_goals(result["configs"])
     result["load_average_end"] = list(os.getloadavg())
     print("\n" + markdown(result))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = RESULTS / f"load-{started:%Y-%m-%d}{'-quick' if args.quick else ''}"
+    stem = RESULTS / (f"load-{started:%Y-%m-%d}{'-quick' if args.quick else ''}"
+                      f"{'-1w' if args.one_worker else ''}")
     stem.with_suffix(".json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     stem.with_suffix(".md").write_text(markdown(result))
     print(f"results written to {stem.relative_to(PROJECT_ROOT)}.json and .md")

@@ -28,7 +28,7 @@ from app.errors import Conflict, InvalidRequest
 from app.settings import Settings
 from app.keyring import decrypt, encrypt
 
-CLAIM_LEASE = timedelta(seconds=60)
+CLAIM_LEASE = timedelta(seconds=60)  # the default of settings.idempotency_claim_lease_seconds
 REPLAYED = "Idempotent-Replayed"
 
 
@@ -127,7 +127,8 @@ def idempotency(
     state = request.app.state
     now = datetime.now(timezone.utc)
     guard = _claim(state.write_sessions, caller.scope, idempotency_key, fingerprint, now,
-                   timedelta(hours=state.settings.idempotency_ttl_hours), state.settings)
+                   timedelta(hours=state.settings.idempotency_ttl_hours), state.settings,
+                   lease=timedelta(seconds=state.settings.idempotency_claim_lease_seconds))
     try:
         yield guard
     except BaseException:
@@ -155,7 +156,8 @@ def _open(settings: Settings | None, stored: bytes) -> bytes:
 
 
 def _claim(sessions, scope: str, key: str, fingerprint: str, now: datetime,
-           ttl: timedelta, settings: Settings | None = None) -> Idempotency:
+           ttl: timedelta, settings: Settings | None = None, *,
+           lease: timedelta = CLAIM_LEASE) -> Idempotency:
     for _attempt in range(2):
         try:
             with sessions() as session, session.begin():
@@ -164,7 +166,7 @@ def _claim(sessions, scope: str, key: str, fingerprint: str, now: datetime,
                     .with_for_update()).first()
                 if record is None:
                     record = IdempotencyRecord(scope=scope, key=key, request_hash=fingerprint,
-                                               state="in_progress", locked_until=now + CLAIM_LEASE,
+                                               state="in_progress", locked_until=now + lease,
                                                created_at=now, expires_at=now + ttl)
                     session.add(record)
                     session.flush()
@@ -179,7 +181,7 @@ def _claim(sessions, scope: str, key: str, fingerprint: str, now: datetime,
                 if record.locked_until and record.locked_until > now:
                     raise Conflict("A request with this Idempotency-Key is still being processed; "
                                    "retry shortly.", headers={"Retry-After": "1"})
-                record.locked_until = now + CLAIM_LEASE  # the first holder died: take over
+                record.locked_until = now + lease  # the first holder died: take over
                 return Idempotency(record_id=record.id, settings=settings)
         except IntegrityError:
             continue  # another request inserted the same key first: read what it left

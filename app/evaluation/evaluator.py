@@ -13,6 +13,7 @@ from typing import Any
 from app.evaluation.calendar import CHINA_TZ
 from app.evaluation.durable_adapter import CompiledRuleset
 from app.evaluation.facts import FACTS, DerivedFacts, derive
+from app.evaluation.memo import DECISIONS, rule_index
 from app.evaluation.model import (
     ActionAdvice,
     Because,
@@ -29,6 +30,8 @@ DAY = timedelta(days=1)
 NO_DEADLINE = 99_999  # days_left of a deadline that does not exist
 MAX_PROBES = 12
 _TICK = timedelta(microseconds=1)
+# A probe's deadlines need a reason only to be built; it never leaves the probe.
+_PROBE_REASON = Because(rule="probe", events=[], sources=[])
 
 
 class EvaluationError(Exception):
@@ -40,47 +43,55 @@ def evaluate(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
     """Evaluate a case's event log as it stood at `as_of`."""
     # Events after as_of had not happened yet; the later probes must not see them either.
     events = [e for e in events if e.occurred_at <= as_of]
-    # Probing later instants changes only date-based facts, so most stages see exactly the
-    # facts they saw before: what they decided then is reused (per call, never across calls).
-    memo: dict[tuple, list[str]] = {}
-    evaluation, candidates = _run(case, events, as_of, ruleset, memo)
+    evaluation, candidates = _run(case, events, as_of, ruleset)
     if evaluation.escalation_level is None:  # resolved or closed: time changes nothing any more
         return evaluation
     return evaluation.model_copy(update={"next_transition_at": _next_transition(
-        evaluation, candidates, lambda at: _run(case, events, at, ruleset, memo)[0])})
+        evaluation, candidates, lambda at: _run(case, events, at, ruleset, probe=True))})
 
 
 def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
-         ruleset: CompiledRuleset, memo: dict[tuple, list[str]]) -> tuple[Evaluation, set[datetime]]:
-    """One pass of every stage at `as_of`; also the instants at which a time-based fact moves."""
+         ruleset: CompiledRuleset, *, probe: bool = False):
+    """One pass of every stage at `as_of`; also the instants at which a time-based fact moves.
+
+    A probe (`probe=True`) only asks whether the answer differs at `as_of`: it returns the
+    answer's `_signature` alone, without building the output models.
+    """
     rs = ruleset.ruleset
     derived = derive(case, events, as_of)
     facts = dict(derived.values)
-    prov = {name: set(seqs) for name, seqs in derived.provenance.items()}
+    # Provenance is never changed in place, only replaced, so derive's sets are shared, not copied.
+    prov = dict(derived.provenance)
+    by_id, facts_of = rule_index(rs)
+
+    def seqs_of(rule: Rule) -> set[int]:
+        seqs: set[int] = set()
+        for fact in facts_of[rule.id]:
+            seqs |= prov.get(fact, set())
+        return seqs
 
     def because(rule: Rule) -> Because:
-        seqs: set[int] = set()
-        for fact in rule.facts_used():
-            seqs |= prov.get(fact, set())
-        return Because(rule=rule.id, events=sorted(seqs), sources=list(rule.sources))
+        if probe:
+            return _PROBE_REASON
+        return Because(rule=rule.id, events=sorted(seqs_of(rule)), sources=list(rule.sources))
 
-    by_id = {rule.id: rule for rule in rs.rules}
     fired_all: list[str] = []
 
     def fire(stage: str) -> list[Rule]:
         names = ruleset.stage_facts(stage)
-        key = (stage, *(facts[name] for name in names))
-        if key not in memo:
-            # Only the facts the stage tests: durable copies the message into every firing.
-            memo[key] = ruleset.fire(stage, {name: facts[name] for name in names})
-        fired = [by_id[rule_id] for rule_id in memo[key]]
+        values = [facts[name] for name in names]
+        # Only the facts the stage tests: its decision depends on them alone (memo.py), and
+        # durable copies the message into every firing.
+        decided = DECISIONS.decide(rs.hash, stage, values,
+                                   lambda: ruleset.fire(stage, dict(zip(names, values))))
+        fired = [by_id[rule_id] for rule_id in decided]
         fired_all.extend(rule.id for rule in fired)
         return fired
 
     facts.update({flag: False for flag in rs.all_flags})
     for rule in fire("flags"):
         facts[rule.then["flag"]] = True
-        prov.setdefault(rule.then["flag"], set()).update(because(rule).events)
+        prov[rule.then["flag"]] = prov.get(rule.then["flag"], frozenset()) | seqs_of(rule)
     facts["hard_flag_count"] = sum(facts[f] for f in rs.hard_flags)
     facts["soft_flag_count"] = sum(facts[f] for f in rs.soft_flags)
     prov["hard_flag_count"] = set().union(*(prov.get(f, set()) for f in rs.hard_flags if facts[f]))
@@ -94,18 +105,20 @@ def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
     facts["risk_level"] = _winner(gate, "risk", "low")
     for output in ("track", "risk"):
         for rule in _by_priority(gate, output)[:1]:
-            prov["track" if output == "track" else "risk_level"] = set(because(rule).events)
+            prov["track" if output == "track" else "risk_level"] = seqs_of(rule)
 
     route = fire("route")
     facts["regulator"] = _winner(route, "regulator", "none")
     facts["statutory_clocks"] = _winner(route, "statutory_clocks", False)
     regulator = None
     for rule in _by_priority(route, "regulator")[:1]:
-        prov["regulator"] = set(because(rule).events)
+        prov["regulator"] = seqs_of(rule)
+        if probe:
+            break
         regulator = RegulatorRoute(body=facts["regulator"], statutory_clocks=facts["statutory_clocks"],
                                    because=because(rule))
     for rule in _by_priority(route, "statutory_clocks")[:1]:
-        prov["statutory_clocks"] = set(because(rule).events)
+        prov["statutory_clocks"] = seqs_of(rule)
 
     deadlines = _clocks(fire("clocks"), derived, as_of, rs, because)
     for kind in rs.deadline_kinds:
@@ -128,9 +141,17 @@ def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
         raise EvaluationError("no status rule fired: the ruleset needs a default status rule")
     status_rule = _by_priority(status_rules, "status")[0]
     facts["status"] = status_rule.then["status"]
-    prov["status"] = set(because(status_rule).events)
+    prov["status"] = seqs_of(status_rule)
     level = rs.ladder[facts["status"]]
     facts["escalation_level"] = -1 if level is None else level
+    if probe:
+        chosen: dict[str, int] = {}
+        for rule in sorted(fire("actions"), key=lambda r: (-r.priority, r.id)):
+            chosen.setdefault(rule.then["recommend"], rule.priority)
+        return (facts["status"], facts["risk_level"], facts["track"],
+                tuple(flag for flag in rs.all_flags if facts[flag]),
+                tuple(sorted(chosen.items(), key=lambda a: (-a[1], a[0]))),
+                tuple((d.kind, d.lapsed) for d in deadlines))
 
     due_by_kind = {d.kind: d.due_at for d in deadlines}
     advice: dict[str, ActionAdvice] = {}
@@ -303,6 +324,6 @@ def _next_transition(current: Evaluation, candidates: set[datetime], probe) -> d
     lapsing = {d.due_at for d in current.deadlines if not d.lapsed}
     signature = _signature(current)
     for index, at in enumerate(sorted(c for c in candidates if c > current.as_of)):
-        if at in lapsing or index >= MAX_PROBES or _signature(probe(at)) != signature:
+        if at in lapsing or index >= MAX_PROBES or probe(at) != signature:
             return at
     return None

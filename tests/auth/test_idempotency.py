@@ -267,3 +267,31 @@ def test_stored_answers_are_not_readable_in_the_database(app, partner):
     assert secret.encode() not in record.response_body
     assert first.content not in record.response_body
     assert_replay_of(first, partner.post_raw("/v1/webhooks", body, headers))
+
+
+def test_the_claim_lease_is_a_setting_of_60_seconds_by_default(app, partner, monkeypatch):
+    """The lease a claim holds while its request runs is read from the settings, not hard-coded."""
+    assert Settings().idempotency_claim_lease_seconds == 60
+    with pytest.raises(ValidationError, match="idempotency_claim_lease_seconds"):
+        Settings(idempotency_claim_lease_seconds=0)
+    monkeypatch.setattr(app.state, "settings",
+                        app.state.settings.model_copy(update={"idempotency_claim_lease_seconds": 7}))
+    headers, seen = key(), []
+
+    def claim_as_committed(session):
+        # The work is about to commit: the claim was committed before it, by its own transaction.
+        if any(isinstance(o, IdempotencyRecord) and o.key == headers["Idempotency-Key"]
+               for o in session.dirty):
+            seen.extend(records(app, partner.scope, headers["Idempotency-Key"]))
+
+    sa_event.listen(app.state.write_sessions, "before_commit", claim_as_committed)
+    try:
+        created = partner.post_raw("/v1/cases", raw(intake(external_ref="lease-7")), headers)
+    finally:
+        sa_event.remove(app.state.write_sessions, "before_commit", claim_as_committed)
+    assert created.status_code == 201, created.text
+    [claim] = seen
+    assert claim.state == "in_progress"
+    assert claim.locked_until - claim.created_at == timedelta(seconds=7)
+    [record] = records(app, partner.scope, headers["Idempotency-Key"])
+    assert record.state == "completed" and record.locked_until is None

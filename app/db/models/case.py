@@ -18,6 +18,8 @@ class Case(Base):
         # The listing pages by (created_at, id) within one client, newest first.
         Index("ix_case_client_created", "client_id", "created_at", "id"),
         Index("ix_case_client_status", "client_id", "status"),
+        # /metrics counts cases by status across every client: an index-only scan, not the table.
+        Index("ix_case_status", "status"),
         Index("ix_case_next_transition_at", "next_transition_at"),
         Index("ix_case_next_wakeup_at", "next_wakeup_at"),
     )
