@@ -60,8 +60,8 @@ LAYERS = (
 )
 MARKERS = (
     ("evaluate() as a whole", "evaluate (app/evaluation/evaluator.py"),
-    ("authentication (any_caller)", "app/auth/"),
-    ("idempotency", "app/idempotency.py"),
+    ("authentication (any_caller)", ("app/auth/", "app/edge/auth.py")),
+    ("idempotency", "app/edge/idempotency.py"),
     ("database: SQLAlchemy + psycopg", ("sqlalchemy/", "psycopg/", "psycopg_binary")),
     ("pydantic", "pydantic"),
     ("run in a thread-pool thread (sync endpoint, sync dependencies)", "WorkerThread.run"),
