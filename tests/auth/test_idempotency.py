@@ -269,13 +269,15 @@ def test_stored_answers_are_not_readable_in_the_database(app, partner):
     assert_replay_of(first, partner.post_raw("/v1/webhooks", body, headers))
 
 
-def test_the_claim_lease_is_a_setting_of_60_seconds_by_default(app, partner, monkeypatch):
+def test_the_claim_lease_is_a_setting_of_60_seconds_by_default(app, partner):
     """The lease a claim holds while its request runs is read from the settings, not hard-coded."""
     assert Settings().idempotency_claim_lease_seconds == 60
     with pytest.raises(ValidationError, match="idempotency_claim_lease_seconds"):
         Settings(idempotency_claim_lease_seconds=0)
-    monkeypatch.setattr(app.state, "settings",
-                        app.state.settings.model_copy(update={"idempotency_claim_lease_seconds": 7}))
+    # Set and put back by hand: Starlette's State keeps attributes in a dict of its own, which
+    # monkeypatch's undo does not restore (the shared app lost its settings for later tests).
+    shared_settings = app.state.settings
+    app.state.settings = shared_settings.model_copy(update={"idempotency_claim_lease_seconds": 7})
     headers, seen = key(), []
 
     def claim_as_committed(session):
@@ -289,6 +291,7 @@ def test_the_claim_lease_is_a_setting_of_60_seconds_by_default(app, partner, mon
         created = partner.post_raw("/v1/cases", raw(intake(external_ref="lease-7")), headers)
     finally:
         sa_event.remove(app.state.write_sessions, "before_commit", claim_as_committed)
+        app.state.settings = shared_settings
     assert created.status_code == 201, created.text
     [claim] = seen
     assert claim.state == "in_progress"
