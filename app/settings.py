@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     dossier_max_note_chars: int = Field(default=1000, ge=20, le=2000)
     dossier_max_total_note_chars: int = Field(default=50_000, ge=20, le=1_000_000)
     dossier_render_timeout_seconds: float = Field(default=60, gt=0, le=600)
-    dossier_render_memory_mb: int = Field(default=1024, ge=256, le=16384)
+    dossier_render_memory_mb: int = Field(default=1024, ge=64, le=16384)
     dossier_render_concurrency: int = Field(default=2, ge=1, le=32)
     dossier_cache_mb: int = Field(default=64, ge=0, le=4096)
     dossier_cache_seconds: float = Field(default=3600, ge=0)

@@ -131,6 +131,6 @@ test("a partner journey with the generated TypeScript client", async (t) => {
     const other = await partner.POST("/v1/cases", { body: intake });
     const refused = await phone.GET("/v1/cases/{case_id}", { params: { path: { case_id: other.data!.id } } });
     assert.equal(refused.response.status, 404);
-    assert.equal(refused.error?.code, "not-found");
+    assert.equal(refused.error?.code, "case-not-found");
   });
 });
