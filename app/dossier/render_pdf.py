@@ -4,7 +4,8 @@ The renderer may read its own packaged assets and nothing else: no network, no o
 Text a user wrote reaches the HTML escaped, and even markup that slipped through could not make
 the renderer fetch anything, because the URL fetcher refuses every other URL. Fonts are found
 by family name through fontconfig (Debian's fonts-noto-cjk), not fetched, and are embedded;
-app/dossier/fonts.py checks at start that they draw Chinese, and `to_pdf` answers 503 if not.
+app/dossier/fonts.py checks at start that they draw Chinese, and `ensure_available` answers 503
+if not.
 """
 
 from functools import lru_cache
@@ -100,8 +101,3 @@ def pdf_bytes(html: str) -> bytes:
     """The laid-out HTML as PDF bytes (run in the render child, see render_process)."""
     return render(html).write_pdf()
 
-
-def to_pdf(dossier: Dossier) -> bytes:
-    """The dossier as PDF, in this process (scripts and tests; the route renders in a child)."""
-    ensure_available()
-    return pdf_bytes(to_html(dossier))
