@@ -4,10 +4,9 @@ import shutil
 from typing import get_args
 
 import pytest
-import yaml
 
 import app.dossier.texts as dossier_texts
-from app.evaluation import catalogue, rulebook
+from app.evaluation import rulebook, texts
 from app.locales import DEFAULT_LOCALE, LOCALES, Locale, pick_locale
 from app.settings import PROJECT_ROOT
 
@@ -55,16 +54,7 @@ def test_a_new_locale_with_its_dossier_file_loads(tmp_path, monkeypatch):
         dossier_texts.load_texts(tmp_path)
 
 
-def test_a_new_locale_without_catalogue_texts_is_refused(monkeypatch):
-    monkeypatch.setattr(catalogue, "LOCALES", WITH_JA)
-    with pytest.raises(rulebook.RulesError, match=r"no ja"):
-        catalogue.load_catalogue(PROJECT_ROOT / "rules" / "catalogue" / "actions.yaml")
-
-
-def test_a_new_locale_without_rule_explanations_is_refused(monkeypatch):
-    path = PROJECT_ROOT / "rules" / "flags" / "fraud_hard.yaml"
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    rulebook.validate_document(document, "rule-file.schema.json", path)
-    monkeypatch.setattr(rulebook, "LOCALES", WITH_JA)
-    with pytest.raises(rulebook.RulesError, match=r"explain: 'ja' is a required property"):
-        rulebook.validate_document(document, "rule-file.schema.json", path)
+def test_a_new_locale_without_rule_texts_is_refused(monkeypatch):
+    monkeypatch.setattr(texts, "LOCALES", WITH_JA)
+    with pytest.raises(rulebook.RulesError, match=r"locales/ja\.yaml: missing"):
+        rulebook.load_ruleset(PROJECT_ROOT / "rules")

@@ -1,4 +1,5 @@
-"""Evaluation, texts: the action catalogue and labels, in every locale of app.locales."""
+"""Evaluation, loading: the catalogue (actions, flags, regulators, labels), with its texts from
+rules/locales/<tag>.yaml (app/evaluation/texts.py) in every locale of app.locales."""
 
 import re
 
@@ -11,6 +12,7 @@ from typing import Any
 import yaml
 
 from app.evaluation.model import RulesError
+from app.evaluation.texts import Texts, localize_catalogue
 from app.locales import LOCALES, Locale
 
 # A text names the body the route rules chose through these fields of `regulators`; `none` is
@@ -52,9 +54,10 @@ class Catalogue:
     regulators: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
 
 
-def load_catalogue(path: Path) -> Catalogue:
+def load_catalogue(path: Path, texts: Texts) -> Catalogue:
+    """Read the catalogue's ids and data from `path` and put its texts, from `texts`, beside them."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = localize_catalogue(yaml.safe_load(path.read_text(encoding="utf-8")), texts)
         actions = {
             action_id: ActionSpec(
                 id=action_id,
