@@ -38,6 +38,13 @@ def test_the_locale_files_are_exactly_the_listed_locales():
     assert sorted(p.stem for p in LOCALES_DIR.glob("*.yaml")) == sorted(LOCALES)
 
 
+def test_every_event_type_has_its_name_for_the_web_app_in_every_locale():
+    texts = load_texts()
+    for loc in LOCALES:
+        assert list(texts[loc]["event_types"]) == list(texts[DEFAULT_LOCALE]["event_types"]), loc
+        assert set(texts[loc]["event_types"]) == set(EVENT_TYPES), loc
+
+
 def test_every_event_type_has_a_sentence_in_every_locale():
     texts = load_texts()
     for loc in LOCALES:
