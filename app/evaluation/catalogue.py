@@ -13,7 +13,7 @@ import yaml
 
 from app.evaluation.model import RulesError
 from app.evaluation.texts import Texts, localize_catalogue
-from app.locales import LOCALES, Locale
+from app.locales import Locale
 
 # A text names the body the route rules chose through these fields of `regulators`; `none` is
 # the entry for a case without a route (the platform's kind is not known).
@@ -79,21 +79,15 @@ def load_catalogue(path: Path, texts: Texts) -> Catalogue:
             for remedy_id, spec in (document.get("remedies") or {}).items()
         }
         regulators = document.get("regulators") or {}
-        for body, entry in regulators.items():
-            for name in REGULATOR_FIELDS:
-                for locale in LOCALES:
-                    if not (entry.get(name) or {}).get(locale):
-                        raise RulesError(f"{path}: regulator {body}: no {locale} {name}")
+        # Every locale has every text (checked by localize_catalogue); here, that the
+        # placeholders a text names can be filled.
         for kind, entries in (("action", actions), ("remedy", remedies)):
             for entry in entries.values():
-                for locale in LOCALES:
-                    if not entry.title.get(locale) or not entry.detail.get(locale):
-                        raise RulesError(f"{path}: {kind} {entry.id}: no {locale} text")
-                    for text in (entry.title[locale], entry.detail[locale]):
-                        for name in _PLACEHOLDER.findall(text):
-                            if name not in REGULATOR_FIELDS or NO_ROUTE not in regulators:
-                                raise RulesError(
-                                    f"{path}: {kind} {entry.id}: unknown placeholder {{regulator_{name}}}")
+                for text in (*entry.title.values(), *entry.detail.values()):
+                    for name in _PLACEHOLDER.findall(text):
+                        if name not in REGULATOR_FIELDS or NO_ROUTE not in regulators:
+                            raise RulesError(
+                                f"{path}: {kind} {entry.id}: unknown placeholder {{regulator_{name}}}")
         return Catalogue(
             actions=MappingProxyType(actions),
             flags=MappingProxyType(document.get("flags") or {}),

@@ -70,8 +70,11 @@ def load_languages(i18n_dir: Path) -> WebAppLanguages:
         path = i18n_dir / f"{tag}.json"
         try:
             words = json.loads(path.read_text(encoding="utf-8"))
-            languages.append(WebAppLanguage(tag=tag, name=words["language_name"],
-                                            switch_label=words["language_switch_label"]))
+            name, switch_label = words["language_name"], words["language_switch_label"]
+            if not (isinstance(name, str) and name and isinstance(switch_label, str) and switch_label):
+                raise ValueError("language_name and language_switch_label must be texts")
+            # The tag is one of LOCALES, the list the Locale type is built from.
+            languages.append(WebAppLanguage.model_construct(tag=tag, name=name, switch_label=switch_label))
         except (OSError, ValueError, KeyError) as exc:
             raise RuntimeError(f"{path}: the web app's texts for {tag} cannot be read: {exc!r}") from exc
     return WebAppLanguages(default=DEFAULT_LOCALE, languages=languages)
