@@ -45,7 +45,7 @@ def test_an_event_type_without_a_fold_is_refused_not_ignored():
 def test_a_second_fold_for_one_type_is_refused_at_registration():
     with pytest.raises(RuntimeError, match="two folds"):
         fold("notice_posted")(lambda f, e: None)
-    assert FOLDS["notice_posted"].__module__ == "app.evaluation.folds.dispute"
+    assert FOLDS["notice_posted"].__module__ == "app.evaluation.folds.steps"
 
 
 def test_a_fold_sets_its_facts_with_the_event_as_their_source():
