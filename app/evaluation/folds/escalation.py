@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, StrictBool
 
 from app.evaluation.folds.common import EventBase, EventData, Label, ReferenceData, Text
-from app.evaluation.folds.registry import Fold, dt, fold
+from app.evaluation.folds.registry import Fold, dt, fact, fold
 from app.evaluation.model import EventInput
 from app.schemas import OffsetDatetime
 
@@ -30,6 +30,14 @@ class ComplaintFiledData(EventData):
 class ComplaintFiledEvent(EventBase):
     type: Literal["complaint_filed"]
     data: ComplaintFiledData
+
+
+fact("complaint_count", int, "complaints filed, to any authority")
+fact("complaint_platform_filed", bool, "a formal complaint went to the firm")
+fact("complaint_regulator_filed", bool, "a complaint went to the regulator or 12378")
+fact("complaint_association_filed", bool, "a complaint went to the industry association")
+fact("complaint_12315_filed", bool, "a complaint went to 12315")
+fact("superior_review_requested", bool, "the decision was taken to the firm's superior")
 
 
 @fold(ComplaintFiledEvent)
@@ -62,6 +70,9 @@ class ComplaintForwardedEvent(EventBase):
     data: ComplaintForwardedData
 
 
+fact("complaint_forwarded", bool, "the regulator forwarded the complaint to the firm")
+
+
 @fold(ComplaintForwardedEvent)
 def _complaint_forwarded(f: Fold, e: EventInput) -> None:
     f.set("complaint_forwarded", True, e.seq)
@@ -78,6 +89,9 @@ class ExtensionNotifiedData(EventData):
 class ExtensionNotifiedEvent(EventBase):
     type: Literal["extension_notified"]
     data: ExtensionNotifiedData
+
+
+fact("extension_notified", bool, "the firm announced an extension with a new date")
 
 
 @fold(ExtensionNotifiedEvent)
@@ -98,6 +112,11 @@ class DecisionReceivedData(EventData):
 class DecisionReceivedEvent(EventBase):
     type: Literal["decision_received"]
     data: DecisionReceivedData
+
+
+fact("decision_outcome", str, "the firm's decision: none, upheld, partially_upheld or rejected", default="none")
+fact("superior_outcome", str, "the superior's answer: none, upheld, partially_upheld or rejected", default="none")
+fact("decision_incomplete", bool, "the decision lacks reasons or remedies")
 
 
 @fold(DecisionReceivedEvent)
@@ -121,6 +140,9 @@ class MediationStartedEvent(EventBase):
     data: MediationStartedData = Field(default_factory=MediationStartedData)
 
 
+fact("mediation_active", bool, "industry mediation is under way")
+
+
 @fold(MediationStartedEvent)
 def _mediation_started(f: Fold, e: EventInput) -> None:
     f.set("mediation_active", True, e.seq)
@@ -136,6 +158,10 @@ class MediationEndedData(EventData):
 class MediationEndedEvent(EventBase):
     type: Literal["mediation_ended"]
     data: MediationEndedData
+
+
+fact("mediation_failed", bool, "mediation ended without settlement")
+fact("mediation_settled", bool, "mediation ended with a settlement")
 
 
 @fold(MediationEndedEvent)
@@ -156,6 +182,9 @@ class LawyerConsultedEvent(EventBase):
     data: LawyerConsultedData = Field(default_factory=LawyerConsultedData)
 
 
+fact("lawyer_consulted", bool, "a lawyer was consulted")
+
+
 @fold(LawyerConsultedEvent)
 def _lawyer_consulted(f: Fold, e: EventInput) -> None:
     f.set("lawyer_consulted", True, e.seq)
@@ -168,6 +197,9 @@ class LawsuitFiledData(ReferenceData):
 class LawsuitFiledEvent(EventBase):
     type: Literal["lawsuit_filed"]
     data: LawsuitFiledData = Field(default_factory=LawsuitFiledData)
+
+
+fact("lawsuit_filed", bool, "a suit was filed")
 
 
 @fold(LawsuitFiledEvent)
@@ -185,6 +217,9 @@ class PoliceReportFiledEvent(EventBase):
     data: PoliceReportFiledData = Field(default_factory=PoliceReportFiledData)
 
 
+fact("police_report_filed", bool, "the police have a report")
+
+
 @fold(PoliceReportFiledEvent)
 def _police_report_filed(f: Fold, e: EventInput) -> None:
     f.set("police_report_filed", True, e.seq)
@@ -199,6 +234,9 @@ class CaseClosedData(EventData):
 class CaseClosedEvent(EventBase):
     type: Literal["case_closed"]
     data: CaseClosedData
+
+
+fact("case_closed", bool, "the user closed the case")
 
 
 @fold(CaseClosedEvent)

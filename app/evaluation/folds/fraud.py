@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, StrictBool
 
 from app.evaluation.folds.common import EventBase, EventData, Label
-from app.evaluation.folds.registry import Fold, fold
+from app.evaluation.folds.registry import Fold, fact, fold
 from app.evaluation.model import EventInput
 from app.schemas import Money
 
@@ -33,6 +33,9 @@ class FeeDemandedEvent(EventBase):
     data: FeeDemandedData
 
 
+fact("fee_demanded_count", int, "demands for money to release the withdrawal")
+
+
 @fold(FeeDemandedEvent)
 def _fee_demanded(f: Fold, e: EventInput) -> None:
     f.add("fee_demanded_count", e.seq)
@@ -52,6 +55,11 @@ class PaymentInstructionReceivedEvent(EventBase):
     data: PaymentInstructionReceivedData
 
 
+fact("pay_to_personal_account", bool, "told to pay a personal account or a new one each time")
+fact("pay_to_crypto_or_cash", bool, "told to pay in crypto or hand over cash")
+fact("safe_account_requested", bool, "told to move money to a 'safe account'")
+
+
 @fold(PaymentInstructionReceivedEvent)
 def _payment_instruction_received(f: Fold, e: EventInput) -> None:
     f.set(_DESTINATION_FACT[e.data["destination"]], True, e.seq)
@@ -68,6 +76,9 @@ class CredentialsRequestedData(EventData):
 class CredentialsRequestedEvent(EventBase):
     type: Literal["credentials_requested"]
     data: CredentialsRequestedData
+
+
+fact("credentials_requested", bool, "asked for codes, passwords or screen sharing")
 
 
 @fold(CredentialsRequestedEvent)
@@ -95,6 +106,10 @@ class RecoveryOfferReceivedEvent(EventBase):
     data: RecoveryOfferReceivedData
 
 
+fact("recovery_offer_count", int, "offers to recover the money")
+fact("recovery_offer_for_fee", bool, "a recovery offer asks for money (a fee or a deposit)")
+
+
 @fold(RecoveryOfferReceivedEvent)
 def _recovery_offer_received(f: Fold, e: EventInput) -> None:
     f.add("recovery_offer_count", e.seq)
@@ -116,6 +131,9 @@ class RefundNoticeReceivedEvent(EventBase):
     data: RefundNoticeReceivedData = Field(default_factory=RefundNoticeReceivedData)
 
 
+fact("refund_notice_suspicious", bool, "a 'refund' notice asks to join a group, scan or pay")
+
+
 @fold(RefundNoticeReceivedEvent)
 def _refund_notice_received(f: Fold, e: EventInput) -> None:
     if e.data.get("asks_group_or_fee"):
@@ -132,6 +150,10 @@ class AgentSolicitationData(EventData):
 class AgentSolicitationEvent(EventBase):
     type: Literal["agent_solicitation"]
     data: AgentSolicitationData
+
+
+fact("agent_solicitation_count", int, "surrender agents who approached the user")
+fact("agent_charges_or_coaches", bool, "an agent asks for a fee or coaches false claims")
 
 
 @fold(AgentSolicitationEvent)
@@ -152,6 +174,10 @@ class AccountRestrictedData(EventData):
 class AccountRestrictedEvent(EventBase):
     type: Literal["account_restricted"]
     data: AccountRestrictedData
+
+
+for _r in ("frozen", "login_blocked", "app_removed", "website_down", "support_unreachable"):
+    fact(f"restriction_{_r}", bool, f"account or platform: {_r}")
 
 
 @fold(AccountRestrictedEvent)
@@ -177,6 +203,12 @@ class PlatformTraitObservedData(EventData):
 class PlatformTraitObservedEvent(EventBase):
     type: Literal["platform_trait_observed"]
     data: PlatformTraitObservedData
+
+
+for _t in ("guaranteed_returns", "small_withdrawals_only", "recruited_by_stranger",
+           "installed_from_link", "needs_vpn", "betting_context", "pressure_or_secrecy",
+           "mass_blocking"):
+    fact(f"trait_{_t}", bool, f"platform trait: {_t}")
 
 
 @fold(PlatformTraitObservedEvent)

@@ -83,6 +83,7 @@ class FactSpec:
     # Money is held in cents (fen) so that no comparison rounds it; rules still write whole
     # units (50000), which the loader scales by CENTS before they reach durable-rules.
     in_cents: bool = False
+    default: Any = None  # before any event says otherwise; None: False, 0 or "unknown" by type
 
 
 CENTS = 100
@@ -91,11 +92,12 @@ CENTS = 100
 FACTS: dict[str, FactSpec] = {}
 
 
-def fact(name: str, type_: type, doc: str, anchor: str | None = None, in_cents: bool = False) -> None:
+def fact(name: str, type_: type, doc: str, anchor: str | None = None, in_cents: bool = False,
+         default: Any = None) -> None:
     """Declare a fact rules may test; a name declared twice is a bug, refused at import."""
     if name in FACTS:
         raise RuntimeError(f"fact {name!r} is declared twice")
-    FACTS[name] = FactSpec(type_, doc, anchor, in_cents)
+    FACTS[name] = FactSpec(type_, doc, anchor, in_cents, default)
 
 
 def dt(value: Any) -> datetime:

@@ -11,7 +11,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import StrictBool, StringConstraints
 
 from app.evaluation.folds.common import EventBase, EventData, Label, Text
-from app.evaluation.folds.registry import Fold, dt, fold
+from app.evaluation.folds.registry import Fold, dt, fact, fold
 from app.evaluation.ledger import Excuse, Promise
 from app.evaluation.model import EventInput
 from app.schemas import Money, OffsetDatetime
@@ -43,6 +43,13 @@ class NoticePostedEvent(EventBase):
     data: NoticePostedData
 
 
+fact("notice_count", int, "notices seen")
+fact("notice_kind", str, "kind of the latest notice, or none", default="none")
+fact("notice_scope", str, "scope of the latest notice, or unknown")
+fact("notice_has_end", bool, "the latest notice names an expected end")
+fact("notice_has_reason", bool, "the latest notice gives a concrete reason")
+
+
 @fold(NoticePostedEvent)
 def _notice_posted(f: Fold, e: EventInput) -> None:
     d, s = e.data, e.seq
@@ -69,6 +76,10 @@ class NoticeChangedEvent(EventBase):
     data: NoticeChangedData
 
 
+fact("notice_changed_count", int, "notices edited or removed after publication")
+fact("notice_removed", bool, "the latest notice was taken down")
+
+
 @fold(NoticeChangedEvent)
 def _notice_changed(f: Fold, e: EventInput) -> None:
     f.add("notice_changed_count", e.seq)
@@ -85,6 +96,10 @@ class RegulatorCheckedData(EventData):
 class RegulatorCheckedEvent(EventBase):
     type: Literal["regulator_checked"]
     data: RegulatorCheckedData
+
+
+fact("regulator_checked", bool, "the regulator's site was checked")
+fact("regulator_confirms", bool, "the regulator's site has a related notice")
 
 
 @fold(RegulatorCheckedEvent)
@@ -104,6 +119,10 @@ class PeersCheckedEvent(EventBase):
     data: PeersCheckedData
 
 
+fact("peers_checked", bool, "other licensed platforms were checked")
+fact("peers_affected", bool, "other platforms are affected too")
+
+
 @fold(PeersCheckedEvent)
 def _peers_checked(f: Fold, e: EventInput) -> None:
     f.set("peers_checked", True, e.seq)
@@ -120,6 +139,10 @@ class LicenseCheckedData(EventData):
 class LicenseCheckedEvent(EventBase):
     type: Literal["license_checked"]
     data: LicenseCheckedData
+
+
+fact("license_checked", bool, "the licence was looked up")
+fact("impersonates_licensed_firm", bool, "the platform copies a licensed firm")
 
 
 @fold(LicenseCheckedEvent)
@@ -150,6 +173,12 @@ class EvidenceSavedData(EventData):
 class EvidenceSavedEvent(EventBase):
     type: Literal["evidence_saved"]
     data: EvidenceSavedData
+
+
+fact("notice_screenshot_saved", bool, "a screenshot of the notice is kept")
+fact("evidence_count", int, "evidence items kept")
+fact("communications_saved", bool, "a recording, chat log or email is kept")
+fact("transfer_records_saved", bool, "a transfer receipt is kept")
 
 
 @fold(EvidenceSavedEvent)
@@ -200,6 +229,15 @@ class SupportContactedEvent(EventBase):
     data: SupportContactedData
 
 
+fact("support_contact_count", int, "contacts with the platform's support")
+fact("details_refused_count", int, "contacts where support gave no details at all")
+fact("latest_details_complete", bool, "the latest contact gave every detail the guide asks for")
+fact("explanation_kinds_seen", int, "distinct explanations support has given")
+fact("undated_excuse_count", int, "contacts with an excuse but no date")
+fact("undated_excuse_count_besides_documents", int,
+    "contacts with an excuse but no date, leaving out requests for documents")
+
+
 @fold(SupportContactedEvent)
 def _support_contacted(f: Fold, e: EventInput) -> None:
     d, s = e.data, e.seq
@@ -239,6 +277,9 @@ class UrgencyStatedEvent(EventBase):
     data: UrgencyStatedData
 
 
+fact("urgency_stated", bool, "the user told the platform why the money is urgent")
+
+
 @fold(UrgencyStatedEvent)
 def _urgency_stated(f: Fold, e: EventInput) -> None:
     f.set("urgency_stated", True, e.seq)
@@ -253,6 +294,10 @@ class WithdrawalAttemptedData(EventData):
 class WithdrawalAttemptedEvent(EventBase):
     type: Literal["withdrawal_attempted"]
     data: WithdrawalAttemptedData
+
+
+fact("withdrawal_failed_count", int, "refused or failed withdrawals")
+fact("withdrawal_partial_count", int, "partly paid withdrawals")
 
 
 @fold(WithdrawalAttemptedEvent)
@@ -275,6 +320,10 @@ class FundsReceivedData(EventData):
 class FundsReceivedEvent(EventBase):
     type: Literal["funds_received"]
     data: FundsReceivedData
+
+
+fact("funds_received_any", bool, "some money arrived")
+fact("paid_in_full", bool, "the whole amount arrived")
 
 
 @fold(FundsReceivedEvent)
