@@ -2,15 +2,13 @@
 rules/locales/<tag>.yaml (app/evaluation/texts.py) in every locale of app.locales."""
 
 import re
-
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
+from app.evaluation.files import read_mapping
 from app.evaluation.model import RulesError
 from app.evaluation.texts import Texts, localize_catalogue
 from app.locales import Locale
@@ -57,7 +55,7 @@ class Catalogue:
 def load_catalogue(path: Path, texts: Texts) -> Catalogue:
     """Read the catalogue's ids and data from `path` and put its texts, from `texts`, beside them."""
     try:
-        document = localize_catalogue(yaml.safe_load(path.read_text(encoding="utf-8")), texts)
+        document = localize_catalogue(read_mapping(path), texts)
         actions = {
             action_id: ActionSpec(
                 id=action_id,
@@ -97,7 +95,7 @@ def load_catalogue(path: Path, texts: Texts) -> Catalogue:
             remedies=MappingProxyType(remedies),
             regulators=MappingProxyType(regulators),
         )
-    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
+    except (KeyError, TypeError, AttributeError) as exc:
         raise RulesError(f"{path}: not a valid catalogue: {exc!r}") from exc
 
 

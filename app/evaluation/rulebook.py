@@ -16,7 +16,6 @@ from types import MappingProxyType
 from typing import Any
 
 import jsonschema
-import yaml
 
 from app.evaluation.calendar import (
     CALENDAR_FILE,
@@ -26,6 +25,7 @@ from app.evaluation.calendar import (
 )
 from app.evaluation.catalogue import Catalogue, load_catalogue
 from app.evaluation.facts import CENTS, FACTS, TIME_ANCHORS
+from app.evaluation.files import read_mapping
 from app.evaluation.model import REGULATOR_BODIES, RISK_LEVELS, STATUSES, RulesError
 from app.evaluation.texts import TEXTS_DIR, explanations, load_texts
 
@@ -184,7 +184,7 @@ def load_ruleset(rules_dir: Path) -> Ruleset:
     """Load, validate and parse every policy file under `rules_dir`."""
     rules_dir = Path(rules_dir)
     manifest_path = rules_dir / "ruleset.yaml"
-    manifest = _read(manifest_path)
+    manifest = read_mapping(manifest_path)
     validate_document(manifest, "ruleset.schema.json", manifest_path)
     parameters = {k: v["value"] for k, v in manifest["parameters"].items()}
     texts = load_texts(rules_dir)
@@ -198,7 +198,7 @@ def load_ruleset(rules_dir: Path) -> Ruleset:
     for path in sorted(rules_dir.glob("*/*.yaml")):
         if path.parent.name in ("catalogue", "calendar", "schema", TEXTS_DIR):
             continue
-        document = _read(path)
+        document = read_mapping(path)
         for raw in document.get("rules") or []:
             if isinstance(raw, dict) and "explain" in raw:
                 raise RulesError(f"{path}: rule {raw.get('id')}: its explanation goes in "
@@ -240,19 +240,6 @@ def content_hash(rules_dir: Path) -> str:
             continue
         digest.update(str(rel).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        with path.open(encoding="utf-8") as fh:
-            document = yaml.safe_load(fh)
-    except FileNotFoundError as exc:
-        raise RulesError(f"{path}: missing") from exc
-    except yaml.YAMLError as exc:
-        raise RulesError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(document, dict):
-        raise RulesError(f"{path}: expected a mapping at the top level")
-    return document
 
 
 def validate_document(document: Any, schema_name: str, path: Path) -> None:

@@ -11,8 +11,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from app.evaluation.files import read_mapping
 from app.evaluation.model import RulesError
 from app.locales import DEFAULT_LOCALE, LOCALES
 
@@ -42,14 +41,7 @@ def load_texts(rules_dir: Path) -> Texts:
     texts = {}
     for locale in LOCALES:
         path = directory / f"{locale}.yaml"
-        try:
-            document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise RulesError(f"{path}: missing (every locale has the rules' texts)") from exc
-        except yaml.YAMLError as exc:
-            raise RulesError(f"{path}: not valid YAML: {exc}") from exc
-        if not isinstance(document, dict):
-            raise RulesError(f"{path}: expected a mapping at the top level")
+        document = read_mapping(path)  # every locale listed has its file
         extra = set(document) - {EXPLAIN, *CATALOGUE_TEXTS}
         if extra:
             raise RulesError(f"{path}: unknown sections {sorted(extra)}")

@@ -16,9 +16,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from app.dossier.texts import texts as app_texts
-from app.edge.deps import CurrentRuleset, Locale
-from app.locales import DEFAULT_LOCALE, LOCALES, Locale as Language
 from app.edge.contract import problems
+from app.edge.deps import CurrentRuleset, Locale
+from app.locales import DEFAULT_LOCALE, LOCALES
+from app.locales import Locale as Language
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Not in every system's MIME table; with nosniff a wrong type would make the browser refuse them.

@@ -15,13 +15,6 @@ from app.settings import PROJECT_ROOT
 RULES = PROJECT_ROOT / "rules"
 
 
-@pytest.fixture
-def rules_copy(tmp_path) -> Path:
-    target = tmp_path / "rules"
-    shutil.copytree(RULES, target, ignore=shutil.ignore_patterns("scenarios"))
-    return target
-
-
 def edit(rules_dir: Path, locale: str, change) -> None:
     path = rules_dir / "locales" / f"{locale}.yaml"
     texts = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -1,6 +1,5 @@
 """Rules loading: every malformed or ambiguous rule is refused, naming its file and rule."""
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,13 +11,6 @@ from app.evaluation.rulebook import Group, Leaf, content_hash
 from app.settings import PROJECT_ROOT
 
 RULES = PROJECT_ROOT / "rules"
-
-
-@pytest.fixture
-def rules_copy(tmp_path) -> Path:
-    target = tmp_path / "rules"
-    shutil.copytree(RULES, target, ignore=shutil.ignore_patterns("scenarios"))
-    return target
 
 
 def write_rule(rules_dir: Path, stage: str, rule: dict, name: str = "zz_test.yaml") -> Path:
