@@ -52,6 +52,7 @@ async function loadTexts() {
   for (const [id, value] of Object.entries(words)) $(id).textContent = value;
   $("lang-switch").setAttribute("lang", nextLanguage().tag);
   $("lang-switch").setAttribute("aria-label", nextLanguage().switch_label);
+  $("lang-switch").hidden = state.languages.languages.length < 2;  // shown once it names one
 }
 
 function say(id, message, kind) {
