@@ -98,3 +98,38 @@ def test_the_content_hash_covers_the_texts(rules_copy):
     edit(rules_copy, "en", lambda t: t["explain"].update({"flag.S1.guaranteed_returns": "Reworded."}))
     assert content_hash(rules_copy) != before
     assert load_ruleset(rules_copy).rule("flag.S1.guaranteed_returns").explain["en"] == "Reworded."
+
+
+def test_texts_written_the_old_way_are_moved_by_the_script(rules_copy):
+    """A branch written before the texts moved (an `explain` in the rule, texts in the catalogue
+    entry) is brought over by scripts/move_rule_texts.py, with the same texts as before."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("move_rule_texts", PROJECT_ROOT / "scripts" / "move_rule_texts.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    before = load_ruleset(rules_copy)
+    rule = before.rule("flag.S1.guaranteed_returns")
+    action = before.catalogue.actions["verify.read_notice"]
+    path = rules_copy / "flags" / "fraud_soft.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "    then: {flag: S1}\n",
+        "    then: {flag: S1}\n    explain:\n" + "".join(
+            f"      {loc}: {rule.explain[loc]}\n" for loc in LOCALES), 1), encoding="utf-8")
+    catalogue = rules_copy / "catalogue" / "actions.yaml"
+    catalogue.write_text(catalogue.read_text(encoding="utf-8").replace(
+        "    sources: [guide.1.1]\n",
+        "    sources: [guide.1.1]\n" + "".join(
+            f"    {field}:\n" + "".join(f"      {loc}: \"{getattr(action, field)[loc]}\"\n" for loc in LOCALES)
+            for field in ("title", "detail")), 1), encoding="utf-8")
+    for locale in LOCALES:
+        edit(rules_copy, locale, lambda t: (t["explain"].pop(rule.id), t["actions"].pop(action.id)))
+    with pytest.raises(RulesError):
+        load_ruleset(rules_copy)
+
+    script.main(rules_copy)
+    after = load_ruleset(rules_copy)
+    assert after.rule(rule.id).explain == rule.explain
+    assert after.catalogue.actions[action.id].title == action.title
+    assert after.catalogue.actions[action.id].detail == action.detail
+    assert "explain" not in path.read_text(encoding="utf-8")
