@@ -22,8 +22,7 @@ from app.settings import PROJECT_ROOT
 
 
 def scalar(text: str) -> str:
-    out = yaml.safe_dump(text, allow_unicode=True, width=10**6).rstrip("\n")
-    return out[:-4] if out.endswith("\n...") else out
+    return yaml.safe_dump(text, allow_unicode=True, width=10**6).rstrip("\n").removesuffix("\n...")
 
 
 def strip_block(lines: list[str], start: int) -> int:

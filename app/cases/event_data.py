@@ -15,7 +15,7 @@ from app.evaluation.folds.steps import EvidenceSavedData, EvidenceSavedEvent
 
 # Member errors keep pydantic's tag prefix in `loc`, e.g. ("fee_demanded", "data", "fee_kind").
 CaseEventCreate = Annotated[
-    Union[tuple(EVENT_MODELS.values())],  # type: ignore[valid-type]  # built from the registry
+    Union[tuple(EVENT_MODELS.values())],  # type: ignore[valid-type]  # noqa: UP007  (built from the registry)
     # Not Field(discriminator=...): once FastAPI folds this into a FieldInfo, a field-level
     # discriminator is applied after the metadata and the wrap validator silently drops out.
     Discriminator("type"),
