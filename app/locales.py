@@ -1,7 +1,8 @@
 """Texts, the one list of languages: every user text exists in each, and each is chosen by this type.
 
-Adding a language is one line here plus its text files (app/dossier/locales/<tag>.yaml and the
-rules' texts); every loader checks that each locale listed has every text.
+Adding a language is one line here plus its three text files (rules/locales/<tag>.yaml,
+app/dossier/locales/<tag>.yaml, app/webapp/static/i18n/<tag>.json); every loader checks that each
+locale listed has every text, and the web app reads this list from /app/languages.json.
 """
 
 from typing import Literal

@@ -144,8 +144,16 @@ _FILLS: dict[str, Fill] = {
     "lawsuit_filed": lambda d, l, c: {"ref": _ref(d, l)},
     "police_report_filed": lambda d, l, c: {"ref": _ref(d, l)},
     "case_closed": lambda d, l, c: {"reason": value(l, "reason", d.get("reason"))},
-    "note_added": lambda d, l, c: {"text": d.get("text", "")},
 }
+
+
+def plain_fill(d: Data, loc: str, cur: str) -> dict[str, str]:
+    """The fill of a type that needs no code: each of the data's fields by its own name, a choice
+    worded by `values.<field>` where the locale file has it, else as recorded (a new event type's
+    sentence may name its fields, as note_added's names {text}, and needs nothing here)."""
+    words = texts(loc)["values"]
+    return {name: words.get(name, {}).get(raw, raw) if isinstance(raw, str) else str(raw)
+            for name, raw in d.items() if raw is not None}
 # The demands a police summary lists use the same fills, worded without their subject.
 DEMANDS = ("fee_demanded", "payment_instruction_received", "credentials_requested")
 
@@ -156,8 +164,10 @@ def sentence(event_type: str, data: Data, locale: Locale, currency: str) -> str:
         return _notice(data, locale, currency)
     if event_type == "support_contacted":
         return _support(data, locale, currency)
-    fill = _FILLS.get(event_type)
-    return text(locale, "sentences", event_type, **fill(data, locale, currency)) if fill else event_type
+    if event_type not in texts(locale)["sentences"]:
+        return event_type
+    fill = _FILLS.get(event_type, plain_fill)
+    return text(locale, "sentences", event_type, **fill(data, locale, currency))
 
 
 def demand(event_type: str, data: Data, locale: Locale, currency: str) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
+from app.evaluation.files import read_mapping
 
 CHINA_TZ = timezone(timedelta(hours=8), "UTC+08:00")
 # Where the calendar sits inside a rules directory.
@@ -89,19 +89,11 @@ class WorkingCalendar:
 def load_calendar(path: Path | str) -> WorkingCalendar:
     """Read and check a working-day calendar file; raise CalendarError naming it if malformed."""
     path = Path(path)
-    try:
-        with path.open(encoding="utf-8") as fh:
-            document = yaml.safe_load(fh)
-    except FileNotFoundError as exc:
-        raise CalendarError(f"{path}: working-day calendar file is missing") from exc
-    except yaml.YAMLError as exc:
-        raise CalendarError(f"{path}: not valid YAML: {exc}") from exc
+    document = read_mapping(path, CalendarError, "a mapping with `version` and `years` at the top level")
 
     def fail(message: str) -> CalendarError:
         return CalendarError(f"{path}: {message}")
 
-    if not isinstance(document, dict):
-        raise fail("expected a mapping with `version` and `years` at the top level")
     unknown = set(document) - _TOP_KEYS
     if unknown:
         raise fail(f"unknown top-level keys {sorted(map(str, unknown))}")

@@ -1,17 +1,17 @@
-"""Evaluation, texts: the action catalogue and labels, in every locale of app.locales."""
+"""Evaluation, loading: the catalogue (actions, flags, regulators, labels), with its texts from
+rules/locales/<tag>.yaml (app/evaluation/texts.py) in every locale of app.locales."""
 
 import re
-
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
+from app.evaluation.files import read_mapping
 from app.evaluation.model import RulesError
-from app.locales import LOCALES, Locale
+from app.evaluation.texts import Texts, localize_catalogue
+from app.locales import Locale
 
 # A text names the body the route rules chose through these fields of `regulators`; `none` is
 # the entry for a case without a route (the platform's kind is not known).
@@ -52,9 +52,10 @@ class Catalogue:
     regulators: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
 
 
-def load_catalogue(path: Path) -> Catalogue:
+def load_catalogue(path: Path, texts: Texts) -> Catalogue:
+    """Read the catalogue's ids and data from `path` and put its texts, from `texts`, beside them."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = localize_catalogue(read_mapping(path), texts)
         actions = {
             action_id: ActionSpec(
                 id=action_id,
@@ -76,21 +77,15 @@ def load_catalogue(path: Path) -> Catalogue:
             for remedy_id, spec in (document.get("remedies") or {}).items()
         }
         regulators = document.get("regulators") or {}
-        for body, entry in regulators.items():
-            for name in REGULATOR_FIELDS:
-                for locale in LOCALES:
-                    if not (entry.get(name) or {}).get(locale):
-                        raise RulesError(f"{path}: regulator {body}: no {locale} {name}")
+        # Every locale has every text (checked by localize_catalogue); here, that the
+        # placeholders a text names can be filled.
         for kind, entries in (("action", actions), ("remedy", remedies)):
             for entry in entries.values():
-                for locale in LOCALES:
-                    if not entry.title.get(locale) or not entry.detail.get(locale):
-                        raise RulesError(f"{path}: {kind} {entry.id}: no {locale} text")
-                    for text in (entry.title[locale], entry.detail[locale]):
-                        for name in _PLACEHOLDER.findall(text):
-                            if name not in REGULATOR_FIELDS or NO_ROUTE not in regulators:
-                                raise RulesError(
-                                    f"{path}: {kind} {entry.id}: unknown placeholder {{regulator_{name}}}")
+                for text in (*entry.title.values(), *entry.detail.values()):
+                    for name in _PLACEHOLDER.findall(text):
+                        if name not in REGULATOR_FIELDS or NO_ROUTE not in regulators:
+                            raise RulesError(
+                                f"{path}: {kind} {entry.id}: unknown placeholder {{regulator_{name}}}")
         return Catalogue(
             actions=MappingProxyType(actions),
             flags=MappingProxyType(document.get("flags") or {}),
@@ -100,7 +95,7 @@ def load_catalogue(path: Path) -> Catalogue:
             remedies=MappingProxyType(remedies),
             regulators=MappingProxyType(regulators),
         )
-    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
+    except (KeyError, TypeError, AttributeError) as exc:
         raise RulesError(f"{path}: not a valid catalogue: {exc!r}") from exc
 
 

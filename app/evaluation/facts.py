@@ -14,29 +14,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.evaluation.folds import FOLDS, Fold
+from app.evaluation.folds.registry import CENTS, FACTS, fact
 from app.evaluation.ledger import fold_ledger
 from app.evaluation.model import CaseInput, EventInput, PromiseEntry
 
 DAY = timedelta(days=1)
 
 
-@dataclass(frozen=True)
-class FactSpec:
-    type: type
-    doc: str
-    anchor: str | None = None  # for day counters: the time they count from
-    # Money is held in cents (fen) so that no comparison rounds it; rules still write whole
-    # units (50000), which the loader scales by CENTS before they reach durable-rules.
-    in_cents: bool = False
-
-
-CENTS = 100
-FACTS: dict[str, FactSpec] = {}
 TIME_ANCHORS: dict[str, str] = {}
-
-
-def _fact(name: str, type_: type, doc: str, anchor: str | None = None, in_cents: bool = False) -> None:
-    FACTS[name] = FactSpec(type_, doc, anchor, in_cents)
 
 
 def _anchor(name: str, doc: str) -> None:
@@ -44,102 +29,36 @@ def _anchor(name: str, doc: str) -> None:
 
 
 # --- the vocabulary rules may use (validated at load) ---------------------------------------
-_fact("platform_kind", str, "intake platform kind")
-_fact("platform_licensed", str, "yes / no / unknown, from the intake or a later licence check")
-_fact("app_source", str, "where the app came from, or unknown")
-_fact("amount", int, "the amount stuck, exactly, in cents; rules compare it in whole units",
-      in_cents=True)
-_fact("event_count", int, "events in the log")
+# Here: the intake's facts and those only the whole log gives (the ledger, day counters); each
+# fold's own facts are declared beside it in app/evaluation/folds/.
+fact("platform_kind", str, "intake platform kind")
+fact("platform_licensed", str, "yes / no / unknown, from the intake or a later licence check")
+fact("app_source", str, "where the app came from, or unknown")
+fact("amount", int, "the amount stuck, exactly, in cents; rules compare it in whole units",
+     in_cents=True)
+fact("event_count", int, "events in the log")
 
-_fact("notice_count", int, "notices seen")
-_fact("notice_kind", str, "kind of the latest notice, or none")
-_fact("notice_scope", str, "scope of the latest notice, or unknown")
-_fact("notice_has_end", bool, "the latest notice names an expected end")
-_fact("notice_has_reason", bool, "the latest notice gives a concrete reason")
-_fact("notice_changed_count", int, "notices edited or removed after publication")
-_fact("notice_screenshot_saved", bool, "a screenshot of the notice is kept")
-_fact("notice_removed", bool, "the latest notice was taken down")
+fact("explanation_conflicts_notice", bool, "support explained something other than the notice")
+fact("promise_count", int, "dated promises (support or notice end)")
+fact("open_promise", bool, "a dated promise is still in the future")
+fact("broken_promise_count", int, "dated promises passed without full payout")
+fact("latest_promise_in_writing", bool, "the latest promise was confirmed in writing")
+fact("undated_excuse_after_broken_promise", bool, "an undated excuse came after a broken promise")
+fact("undated_excuse_besides_documents_after_broken_promise", bool,
+     "an undated excuse other than a request for documents came after a broken promise")
 
-_fact("regulator_checked", bool, "the regulator's site was checked")
-_fact("regulator_confirms", bool, "the regulator's site has a related notice")
-_fact("peers_checked", bool, "other licensed platforms were checked")
-_fact("peers_affected", bool, "other platforms are affected too")
-_fact("license_checked", bool, "the licence was looked up")
-_fact("impersonates_licensed_firm", bool, "the platform copies a licensed firm")
-
-_fact("evidence_count", int, "evidence items kept")
-_fact("communications_saved", bool, "a recording, chat log or email is kept")
-_fact("transfer_records_saved", bool, "a transfer receipt is kept")
-
-_fact("support_contact_count", int, "contacts with the platform's support")
-_fact("details_refused_count", int, "contacts where support gave no details at all")
-_fact("latest_details_complete", bool, "the latest contact gave every detail the guide asks for")
-_fact("explanation_conflicts_notice", bool, "support explained something other than the notice")
-_fact("explanation_kinds_seen", int, "distinct explanations support has given")
-_fact("promise_count", int, "dated promises (support or notice end)")
-_fact("open_promise", bool, "a dated promise is still in the future")
-_fact("broken_promise_count", int, "dated promises passed without full payout")
-_fact("latest_promise_in_writing", bool, "the latest promise was confirmed in writing")
-_fact("undated_excuse_count", int, "contacts with an excuse but no date")
-_fact("undated_excuse_count_besides_documents", int,
-      "contacts with an excuse but no date, leaving out requests for documents")
-_fact("undated_excuse_after_broken_promise", bool, "an undated excuse came after a broken promise")
-_fact("undated_excuse_besides_documents_after_broken_promise", bool,
-      "an undated excuse other than a request for documents came after a broken promise")
-_fact("urgency_stated", bool, "the user told the platform why the money is urgent")
-
-_fact("withdrawal_failed_count", int, "refused or failed withdrawals")
-_fact("withdrawal_partial_count", int, "partly paid withdrawals")
-_fact("funds_received_any", bool, "some money arrived")
-_fact("paid_in_full", bool, "the whole amount arrived")
-_fact("days_since_first_failure", int, "days since the first refused withdrawal (the request itself unless an earlier failure is logged)",
-      anchor="first_failure_at")
-_fact("days_since_request", int, "days since the withdrawal was requested",
-      anchor="withdrawal_requested_at")
-
-_fact("fee_demanded_count", int, "demands for money to release the withdrawal")
-_fact("pay_to_personal_account", bool, "told to pay a personal account or a new one each time")
-_fact("pay_to_crypto_or_cash", bool, "told to pay in crypto or hand over cash")
-_fact("safe_account_requested", bool, "told to move money to a 'safe account'")
-_fact("credentials_requested", bool, "asked for codes, passwords or screen sharing")
-_fact("recovery_offer_count", int, "offers to recover the money")
-_fact("recovery_offer_for_fee", bool, "a recovery offer asks for money (a fee or a deposit)")
-_fact("refund_notice_suspicious", bool, "a 'refund' notice asks to join a group, scan or pay")
-_fact("agent_solicitation_count", int, "surrender agents who approached the user")
-_fact("agent_charges_or_coaches", bool, "an agent asks for a fee or coaches false claims")
-for _r in ("frozen", "login_blocked", "app_removed", "website_down", "support_unreachable"):
-    _fact(f"restriction_{_r}", bool, f"account or platform: {_r}")
-for _t in ("guaranteed_returns", "small_withdrawals_only", "recruited_by_stranger",
-           "installed_from_link", "needs_vpn", "betting_context", "pressure_or_secrecy",
-           "mass_blocking"):
-    _fact(f"trait_{_t}", bool, f"platform trait: {_t}")
-
-_fact("complaint_count", int, "complaints filed, to any authority")
-_fact("complaint_platform_filed", bool, "a formal complaint went to the firm")
-_fact("complaint_regulator_filed", bool, "a complaint went to the regulator or 12378")
-_fact("complaint_association_filed", bool, "a complaint went to the industry association")
-_fact("complaint_12315_filed", bool, "a complaint went to 12315")
-_fact("complaint_forwarded", bool, "the regulator forwarded the complaint to the firm")
-_fact("extension_notified", bool, "the firm announced an extension with a new date")
-_fact("decision_outcome", str, "the firm's decision: none, upheld, partially_upheld or rejected")
-_fact("superior_review_requested", bool, "the decision was taken to the firm's superior")
-_fact("superior_outcome", str, "the superior's answer: none, upheld, partially_upheld or rejected")
-_fact("extension_span_days", int, "days from the complaint to the announced new date (-1: none)")
-_fact("decision_incomplete", bool, "the decision lacks reasons or remedies")
-_fact("days_since_decision", int, "days since the firm's decision (-1: none)", anchor="decision_at")
-_fact("days_since_harm_known", int, "days since the user knew of the harm",
-      anchor="harm_known_at")
-_fact("days_since_regulator_complaint", int, "days since the regulator complaint (-1: none)",
-      anchor="regulator_complaint_at")
-_fact("mediation_active", bool, "industry mediation is under way")
-_fact("mediation_failed", bool, "mediation ended without settlement")
-_fact("mediation_settled", bool, "mediation ended with a settlement")
-_fact("lawyer_consulted", bool, "a lawyer was consulted")
-_fact("lawsuit_filed", bool, "a suit was filed")
-_fact("police_report_filed", bool, "the police have a report")
-_fact("case_closed", bool, "the user closed the case")
-_fact("police_report_after_settled", bool,
-      "a police report came after the case was last paid in full or closed")
+fact("days_since_first_failure", int, "days since the first refused withdrawal (the request itself unless an earlier failure is logged)",
+     anchor="first_failure_at")
+fact("days_since_request", int, "days since the withdrawal was requested",
+     anchor="withdrawal_requested_at")
+fact("extension_span_days", int, "days from the complaint to the announced new date (-1: none)")
+fact("days_since_decision", int, "days since the firm's decision (-1: none)", anchor="decision_at")
+fact("days_since_harm_known", int, "days since the user knew of the harm",
+     anchor="harm_known_at")
+fact("days_since_regulator_complaint", int, "days since the regulator complaint (-1: none)",
+     anchor="regulator_complaint_at")
+fact("police_report_after_settled", bool,
+     "a police report came after the case was last paid in full or closed")
 
 _anchor("first_failure_at", "the first refused withdrawal")
 _anchor("withdrawal_requested_at", "the intake's withdrawal request")
@@ -167,7 +86,8 @@ class DerivedFacts:
 def _defaults(case: CaseInput) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name, spec in FACTS.items():
-        values[name] = {bool: False, int: 0, float: 0.0, str: "unknown"}[spec.type]
+        values[name] = (spec.default if spec.default is not None
+                        else {bool: False, int: 0, float: 0.0, str: "unknown"}[spec.type])
     values.update(
         platform_kind=case.platform_kind,
         platform_licensed={True: "yes", False: "no", None: "unknown"}[case.platform_licensed],
@@ -175,9 +95,6 @@ def _defaults(case: CaseInput) -> dict[str, Any]:
         # Cents as an integer: exact (50,000.50 is not 50,000), and a float this large would
         # reach durable-rules as "1e+16", which its JSON parser rejects.
         amount=int(case.amount * CENTS),
-        notice_kind="none",
-        decision_outcome="none",
-        superior_outcome="none",
         extension_span_days=-1,
         days_since_first_failure=-1,
         days_since_decision=-1,

@@ -16,7 +16,6 @@ from types import MappingProxyType
 from typing import Any
 
 import jsonschema
-import yaml
 
 from app.evaluation.calendar import (
     CALENDAR_FILE,
@@ -26,8 +25,9 @@ from app.evaluation.calendar import (
 )
 from app.evaluation.catalogue import Catalogue, load_catalogue
 from app.evaluation.facts import CENTS, FACTS, TIME_ANCHORS
+from app.evaluation.files import read_mapping
 from app.evaluation.model import REGULATOR_BODIES, RISK_LEVELS, STATUSES, RulesError
-from app.locales import LOCALES
+from app.evaluation.texts import TEXTS_DIR, explanations, load_texts
 
 # The route (which regulator, whether the statutory clocks bind) needs the track, and the clocks
 # need the route, so the clocks run after the gate: no flag or gate rule tests a deadline.
@@ -184,24 +184,30 @@ def load_ruleset(rules_dir: Path) -> Ruleset:
     """Load, validate and parse every policy file under `rules_dir`."""
     rules_dir = Path(rules_dir)
     manifest_path = rules_dir / "ruleset.yaml"
-    manifest = _read(manifest_path)
+    manifest = read_mapping(manifest_path)
     validate_document(manifest, "ruleset.schema.json", manifest_path)
     parameters = {k: v["value"] for k, v in manifest["parameters"].items()}
-    catalogue = load_catalogue(rules_dir / "catalogue" / "actions.yaml")
+    texts = load_texts(rules_dir)
+    catalogue = load_catalogue(rules_dir / "catalogue" / "actions.yaml", texts)
     try:
         calendar = load_calendar(rules_dir / CALENDAR_FILE)
     except CalendarError as exc:
         raise RulesError(str(exc)) from exc
 
-    rules: list[Rule] = []
+    documents = []
     for path in sorted(rules_dir.glob("*/*.yaml")):
-        if path.parent.name in ("catalogue", "calendar", "schema"):
+        if path.parent.name in ("catalogue", "calendar", "schema", TEXTS_DIR):
             continue
-        document = _read(path)
+        document = read_mapping(path)
+        for raw in document.get("rules") or []:
+            if isinstance(raw, dict) and "explain" in raw:
+                raise RulesError(f"{path}: rule {raw.get('id')}: its explanation goes in "
+                                 f"rules/{TEXTS_DIR}/<locale>.yaml, under explain: {raw.get('id')}")
         validate_document(document, "rule-file.schema.json", path)
-        rel = str(path.relative_to(rules_dir))
-        for raw in document["rules"]:
-            rules.append(_parse_rule(raw, document["stage"], rel, parameters))
+        documents.append((str(path.relative_to(rules_dir)), document))
+    explain = explanations(texts, [raw["id"] for _, document in documents for raw in document["rules"]])
+    rules: list[Rule] = [_parse_rule(raw, document["stage"], rel, parameters, explain[raw["id"]])
+                         for rel, document in documents for raw in document["rules"]]
 
     flags = manifest["flags"]
     deadline_kinds = tuple(sorted({r.then["deadline"] for r in rules if r.stage == "clocks"}))
@@ -224,7 +230,7 @@ def load_ruleset(rules_dir: Path) -> Ruleset:
 
 
 def content_hash(rules_dir: Path) -> str:
-    """SHA-256 over every policy file (rules, manifest, catalogue, calendar, schemas; not
+    """SHA-256 over every policy file (rules, manifest, catalogue, texts, calendar, schemas; not
     scenarios, their schema or notes), so any edit to what evaluate() reads changes it."""
     digest = hashlib.sha256()
     for path in sorted(Path(rules_dir).rglob("*")):
@@ -236,27 +242,9 @@ def content_hash(rules_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        with path.open(encoding="utf-8") as fh:
-            document = yaml.safe_load(fh)
-    except FileNotFoundError as exc:
-        raise RulesError(f"{path}: missing") from exc
-    except yaml.YAMLError as exc:
-        raise RulesError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(document, dict):
-        raise RulesError(f"{path}: expected a mapping at the top level")
-    return document
-
-
 def validate_document(document: Any, schema_name: str, path: Path) -> None:
     """Check `document` against rules/schema/`schema_name`; raise RulesError naming the file."""
     schema = json.loads((_SCHEMAS / schema_name).read_text(encoding="utf-8"))
-    if "text" in schema.get("$defs", {}):
-        # A text is required in every locale of the one list (app/locales.py), whatever the file
-        # lists, so a language is added in one place; the file keeps today's list for readers.
-        schema["$defs"]["text"].update(required=list(LOCALES), properties={
-            locale: {"type": "string", "minLength": 1} for locale in LOCALES})
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(document),
                     key=lambda e: list(e.absolute_path))
     if errors:
@@ -275,7 +263,8 @@ def _where(document: Any, path: list[Any]) -> str:
     return f"at {'/'.join(str(p) for p in path)}: " if path else ""
 
 
-def _parse_rule(raw: dict[str, Any], stage: str, rel: str, parameters: Mapping[str, float]) -> Rule:
+def _parse_rule(raw: dict[str, Any], stage: str, rel: str, parameters: Mapping[str, float],
+                explain: Mapping[str, str]) -> Rule:
     def param(value: Any) -> Any:
         if isinstance(value, dict):
             name = value["param"]
@@ -321,7 +310,7 @@ def _parse_rule(raw: dict[str, Any], stage: str, rel: str, parameters: Mapping[s
         id=raw["id"], stage=stage, file=rel, description=raw["description"],
         sources=tuple(raw["sources"]), when=condition(raw["when"]),
         then=MappingProxyType(then),
-        explain=MappingProxyType({locale: text(t) for locale, t in raw["explain"].items()}),
+        explain=MappingProxyType({locale: text(t) for locale, t in explain.items()}),
     )
 
 

@@ -1,10 +1,11 @@
-"""Web app, HTTP edge: the static page under /app (strict CSP) and the labels it reads from the rules.
+"""Web app, HTTP edge: the static page under /app (strict CSP), its languages, and the labels it reads from the rules.
 
 The page works with a case token alone, so it cannot call the partner-only catalogue routes; the
 few labels it shows beside an evaluation (status, risk, flags, guide steps) come from here, read
 from the loaded ruleset, so the page never keeps a second copy of what the rules say.
 """
 
+import json
 import mimetypes
 from pathlib import Path
 from typing import Annotated
@@ -14,9 +15,11 @@ from pydantic import BaseModel
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from app.edge.deps import CurrentRuleset, Locale
-from app.locales import DEFAULT_LOCALE, Locale as Language
+from app.dossier.texts import texts as app_texts
 from app.edge.contract import problems
+from app.edge.deps import CurrentRuleset, Locale
+from app.locales import DEFAULT_LOCALE, LOCALES
+from app.locales import Locale as Language
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Not in every system's MIME table; with nosniff a wrong type would make the browser refuse them.
@@ -46,6 +49,48 @@ SECURITY_HEADERS = {
 router = APIRouter(tags=["webapp"])
 
 
+class WebAppLanguage(BaseModel):
+    tag: Language
+    name: str  # the language's name in itself, shown on the switch to it
+    switch_label: str  # "switch to ...", in that language
+
+
+class WebAppLanguages(BaseModel):
+    default: Language
+    languages: list[WebAppLanguage]
+
+
+def load_languages(i18n_dir: Path) -> WebAppLanguages:
+    """The page's languages: app/locales.py's list, each named by its own i18n/<tag>.json; a listed
+    locale without its file or its name stops the start, and a file for an unlisted one is refused."""
+    extra = {path.stem for path in i18n_dir.glob("*.json")} - set(LOCALES)
+    if extra:
+        raise RuntimeError(f"{i18n_dir}: files for languages not in app/locales.py: {sorted(extra)}")
+    languages = []
+    for tag in LOCALES:
+        path = i18n_dir / f"{tag}.json"
+        try:
+            words = json.loads(path.read_text(encoding="utf-8"))
+            name, switch_label = words["language_name"], words["language_switch_label"]
+            if not (isinstance(name, str) and name and isinstance(switch_label, str) and switch_label):
+                raise ValueError("language_name and language_switch_label must be texts")
+            # The tag is one of LOCALES, the list the Locale type is built from.
+            languages.append(WebAppLanguage.model_construct(tag=tag, name=name, switch_label=switch_label))
+        except (OSError, ValueError, KeyError) as exc:
+            raise RuntimeError(f"{path}: the web app's texts for {tag} cannot be read: {exc!r}") from exc
+    return WebAppLanguages(default=DEFAULT_LOCALE, languages=languages)
+
+
+LANGUAGES = load_languages(STATIC_DIR / "i18n")
+
+
+@router.get("/app/languages.json", response_model=WebAppLanguages)
+def webapp_languages(response: Response) -> WebAppLanguages:
+    """The languages the page offers (the server's list), each with its own name, default first (public)."""
+    response.headers.update(SECURITY_HEADERS)
+    return LANGUAGES
+
+
 class FlagLabel(BaseModel):
     kind: str
     title: str
@@ -63,13 +108,16 @@ class WebAppCatalogue(BaseModel):
     risk_levels: dict[str, RiskLabel]
     flags: dict[str, FlagLabel]
     guide_steps: dict[str, str]
+    # The name of each event type in the page's "add" menu, in menu order (app/dossier/locales/).
+    event_types: dict[str, str]
 
 
 @router.get("/app/catalogue.json", response_model=WebAppCatalogue, responses=problems(422))
 def webapp_catalogue(ruleset: CurrentRuleset, locale: Locale, response: Response,
                      lang: Annotated[Language | None, Query(description="Overrides Accept-Language")] = None,
                      ) -> WebAppCatalogue:
-    """Labels for statuses, risk levels, flags and guide steps, read from the loaded rules (public)."""
+    """Labels for statuses, risk levels, flags and guide steps, read from the loaded rules, and the
+    names of the event types (public)."""
     chosen = lang or locale or DEFAULT_LOCALE
     catalogue = ruleset.ruleset.catalogue
     response.headers.update(SECURITY_HEADERS)
@@ -83,6 +131,7 @@ def webapp_catalogue(ruleset: CurrentRuleset, locale: Locale, response: Response
                             detail=(v.get("detail") or {}).get(chosen))
                for k, v in catalogue.flags.items()},
         guide_steps={str(k): v["title"][chosen] for k, v in catalogue.guide_steps.items()},
+        event_types=dict(app_texts(chosen)["event_types"]),
     )
 
 

@@ -48,6 +48,7 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("GET", "/metrics"): Row(PUBLIC),  # counts and timings only, like a health check
     # The web app's labels for statuses, risks and flags: the rules' public texts, no case data.
     ("GET", "/app/catalogue.json"): Row(PUBLIC),
+    ("GET", "/app/languages.json"): Row(PUBLIC),
     # Cases. A case token may PATCH its case's language and province, not the partner's reference.
     ("POST", "/v1/cases"): Row(PARTNER, lambda w: {"json": intake()}),
     ("GET", "/v1/cases"): Row(PARTNER),

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.cases.event_data import EVENT_TYPES
+from app.cases.event_data import EVENT_MODELS, EVENT_TYPES
 from app.dossier import narrative
 from app.dossier.texts import LOCALES_DIR, TextsError, load_texts, placeholders
 from app.locales import DEFAULT_LOCALE, LOCALES
@@ -38,13 +38,28 @@ def test_the_locale_files_are_exactly_the_listed_locales():
     assert sorted(p.stem for p in LOCALES_DIR.glob("*.yaml")) == sorted(LOCALES)
 
 
+def test_every_event_type_has_its_name_for_the_web_app_in_every_locale():
+    texts = load_texts()
+    for loc in LOCALES:
+        assert list(texts[loc]["event_types"]) == list(texts[DEFAULT_LOCALE]["event_types"]), loc
+        assert set(texts[loc]["event_types"]) == set(EVENT_TYPES), loc
+
+
 def test_every_event_type_has_a_sentence_in_every_locale():
     texts = load_texts()
     for loc in LOCALES:
         assert set(EVENT_TYPES) <= set(texts[loc]["sentences"]), loc
         assert set(narrative.DEMANDS) == set(texts[loc]["demands"]), loc
-    # Each sentence is filled by exactly one piece of code, and each fill has a sentence.
-    assert set(narrative._FILLS) | {"notice_posted", "support_contacted"} == set(texts[DEFAULT_LOCALE]["sentences"])
+    # Each fill has a sentence; a sentence without a fill of its own names only its data's fields.
+    assert set(narrative._FILLS) <= set(texts[DEFAULT_LOCALE]["sentences"])
+    for event_type in set(EVENT_TYPES) - set(narrative._FILLS) - {"notice_posted", "support_contacted"}:
+        fields = set(EVENT_MODELS[event_type].model_fields["data"].annotation.model_fields)
+        for loc in LOCALES:
+            assert placeholders(texts[loc]["sentences"][event_type]) <= fields, (loc, event_type)
+
+
+def test_a_sentence_without_code_of_its_own_is_filled_from_its_fields():
+    assert narrative.sentence("note_added", {"text": "客服挂断了。"}, "en", "CNY") == "Note: 客服挂断了。"
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ def test_an_event_type_without_a_fold_is_refused_not_ignored():
 def test_a_second_fold_for_one_type_is_refused_at_registration():
     with pytest.raises(RuntimeError, match="two folds"):
         fold("notice_posted")(lambda f, e: None)
-    assert FOLDS["notice_posted"].__module__ == "app.evaluation.folds.dispute"
+    assert FOLDS["notice_posted"].__module__ == "app.evaluation.folds.steps"
 
 
 def test_a_fold_sets_its_facts_with_the_event_as_their_source():
@@ -72,3 +72,18 @@ def test_only_the_durable_adapter_imports_durable():
             if any(name == "durable" or name.startswith("durable.") for name in names):
                 importers.append(str(path.relative_to(PROJECT_ROOT)))
     assert importers == ["app/evaluation/durable_adapter.py"]
+
+
+def test_a_type_is_registered_with_its_model_and_its_facts_beside_its_fold():
+    from app.cases.event_data import EVENT_MODELS
+    from app.evaluation.facts import FACTS
+    from app.evaluation.folds import fact
+
+    # The union is read off the registry: each model sits in the module of its fold.
+    for event_type, model in EVENT_MODELS.items():
+        assert model.__module__ == FOLDS[event_type].__module__, event_type
+    # A fold's facts are declared beside it and reach the vocabulary the rules are checked against.
+    assert FACTS["fee_demanded_count"].type is int and FACTS["notice_kind"].default == "none"
+    assert derive(CASE, [], AS_OF).values["notice_kind"] == "none"
+    with pytest.raises(RuntimeError, match="declared twice"):
+        fact("fee_demanded_count", int, "again")

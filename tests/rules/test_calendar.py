@@ -18,13 +18,13 @@ import pytest
 import yaml
 
 from app.evaluation import CompiledRuleset, RulesError, evaluate, load_ruleset
+from app.evaluation.calendar import CALENDAR_FILE as CALENDAR_IN_RULES
 from app.evaluation.calendar import (
     CHINA_TZ,
     CalendarError,
     WorkingCalendar,
     load_calendar,
 )
-from app.evaluation.calendar import CALENDAR_FILE as CALENDAR_IN_RULES
 from app.scenarios import load_scenario, scenario_paths
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""Checks on the user-facing text catalogue rules/catalogue/actions.yaml."""
+"""Checks on the user-facing text catalogue: rules/catalogue/actions.yaml with its texts from rules/locales/."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from app.evaluation.texts import load_texts, localize_catalogue
 from app.locales import LOCALES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,7 +89,7 @@ def catalogue() -> dict:
     with CATALOGUE.open(encoding="utf-8") as fh:
         data = yaml.safe_load(fh)
     assert isinstance(data, dict)
-    return data
+    return localize_catalogue(data, load_texts(ROOT / "rules"))
 
 
 def _texts(node, path=""):
@@ -233,7 +234,11 @@ def test_details_are_short(catalogue):
         assert 1 <= len(ends) <= 3, f"{path}.{loc}: {len(ends)} sentences"
 
 
-@pytest.mark.parametrize("path", [CATALOGUE, Path(__file__)], ids=["catalogue", "this_test"])
+TEXT_FILES = [ROOT / "rules" / "locales" / f"{loc}.yaml" for loc in LOCALES]
+
+
+@pytest.mark.parametrize("path", [CATALOGUE, *TEXT_FILES, Path(__file__)],
+                         ids=["catalogue", *LOCALES, "this_test"])
 def test_no_seed_contact_card(path):
     content = path.read_text(encoding="utf-8")
     for bad in FORBIDDEN:

@@ -1,6 +1,5 @@
 """Rules loading: every malformed or ambiguous rule is refused, naming its file and rule."""
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,17 +13,27 @@ from app.settings import PROJECT_ROOT
 RULES = PROJECT_ROOT / "rules"
 
 
-@pytest.fixture
-def rules_copy(tmp_path) -> Path:
-    target = tmp_path / "rules"
-    shutil.copytree(RULES, target, ignore=shutil.ignore_patterns("scenarios"))
-    return target
-
-
 def write_rule(rules_dir: Path, stage: str, rule: dict, name: str = "zz_test.yaml") -> Path:
+    """Write one rule file, and the rule's explanation into each locale's texts, as an author would."""
+    rule = dict(rule)
+    explain = rule.pop("explain")
     path = rules_dir / stage / name
     path.write_text(yaml.safe_dump({"stage": stage, "rules": [rule]}, allow_unicode=True), encoding="utf-8")
+    for locale, text in explain.items():
+        texts_path = rules_dir / "locales" / f"{locale}.yaml"
+        texts = yaml.safe_load(texts_path.read_text(encoding="utf-8"))
+        texts["explain"][rule["id"]] = text
+        texts_path.write_text(yaml.safe_dump(texts, allow_unicode=True), encoding="utf-8")
     return path
+
+
+def remove_rule(rules_dir: Path, stage: str, rule_id: str, name: str = "zz_test.yaml") -> None:
+    """Take a rule written by write_rule away again, with its explanations."""
+    (rules_dir / stage / name).unlink()
+    for texts_path in (rules_dir / "locales").glob("*.yaml"):
+        texts = yaml.safe_load(texts_path.read_text(encoding="utf-8"))
+        del texts["explain"][rule_id]
+        texts_path.write_text(yaml.safe_dump(texts, allow_unicode=True), encoding="utf-8")
 
 
 def rule(**overrides) -> dict:
@@ -156,7 +165,7 @@ def test_the_clocks_may_read_the_route_but_the_gate_may_not(rules_copy):
                                         when={"fact": "statutory_clocks", "eq": True}))
     with pytest.raises(RulesError, match="not available in the gate stage"):
         load_ruleset(rules_copy)
-    (rules_copy / "gate" / "zz_test.yaml").unlink()
+    remove_rule(rules_copy, "gate", "gate.test")
     write_rule(rules_copy, "clocks", rule(
         id="clock.test", when={"fact": "statutory_clocks", "eq": True},
         then={"deadline": "firm_decision", "anchor": "platform_complaint_at", "offset_days": 90,

@@ -1,37 +1,18 @@
-"""Test data: the smallest valid `data` of every event type, shared by the schema and API tests."""
+"""Test data: the smallest valid `data` of every event type, shared by the schema and API tests.
+
+Each is read from the type's own data model (its `example`, beside the model and its fold in
+app/evaluation/folds/), so a new type brings its example with it; a type whose data model has none
+needs no `data` at all (None: the tests leave `data` out), and the tests fail if it does need some.
+"""
 
 from typing import Any
 
-# The smallest valid `data` of each type, as a client would post it; None leaves `data` out (the
-# type needs none). Keyed by type so that a type added to the union without an example fails.
-EXAMPLES: dict[str, dict[str, Any] | None] = {
-    "notice_posted": {"notice_kind": "channel_maintenance"},
-    "notice_changed": {"change": "edited"},
-    "regulator_checked": {"found_related_notice": False},
-    "peers_checked": {"peers_affected": False},
-    "license_checked": {"licensed": True},
-    "evidence_saved": {"kind": "notice_screenshot"},
-    "support_contacted": {"channel": "phone"},
-    "urgency_stated": {"reason": "medical"},
-    "withdrawal_attempted": {"result": "failed"},
-    "funds_received": {"amount": "30000.00"},
-    "fee_demanded": {"fee_kind": "unfreeze"},
-    "payment_instruction_received": {"destination": "personal_account"},
-    "credentials_requested": {"what": "verification_code"},
-    "recovery_offer_received": {"fee_requested": True},
-    "refund_notice_received": None,
-    "agent_solicitation": {"fee_requested": True},
-    "account_restricted": {"restriction": "frozen"},
-    "platform_trait_observed": {"trait": "betting_context"},
-    "complaint_filed": {"authority": "hotline_12378"},
-    "complaint_forwarded": {"authority": "nfra_branch"},
-    "extension_notified": {"new_deadline_at": "2099-01-01T00:00:00Z"},
-    "decision_received": {"outcome": "rejected"},
-    "mediation_started": None,
-    "mediation_ended": {"settled": False},
-    "lawyer_consulted": None,
-    "lawsuit_filed": None,
-    "police_report_filed": None,
-    "case_closed": {"reason": "withdrawn"},
-    "note_added": {"text": "客服工号0371，问到具体日期就挂断了。"},
-}
+from app.cases.event_data import EVENT_MODELS
+
+
+def _example(event_model: type) -> dict[str, Any] | None:
+    data_model = event_model.model_fields["data"].annotation
+    return getattr(data_model, "example", None)
+
+
+EXAMPLES: dict[str, dict[str, Any] | None] = {event_type: _example(model) for event_type, model in EVENT_MODELS.items()}

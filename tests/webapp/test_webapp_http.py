@@ -76,6 +76,37 @@ def test_the_catalogue_gives_the_rules_own_labels_in_both_languages(http, app):
     assert http.get("/app/catalogue.json", params={"lang": "fr"}).status_code == 422
 
 
+def test_the_page_learns_its_languages_from_the_server(http):
+    from app.locales import DEFAULT_LOCALE, LOCALES
+
+    answer = http.get("/app/languages.json")
+    assert answer.status_code == 200
+    assert answer.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    body = answer.json()
+    assert body["default"] == DEFAULT_LOCALE
+    assert [lang["tag"] for lang in body["languages"]] == list(LOCALES)
+    for lang in body["languages"]:
+        words = http.get(f"/app/i18n/{lang['tag']}.json").json()
+        assert (lang["name"], lang["switch_label"]) == (words["language_name"], words["language_switch_label"])
+    # No file of the page names a language beyond the default (the words index.html shows before
+    # the script runs): they all read this list, so a new language needs none of them changed.
+    for name in ("js/app.js", "js/store.js", "sw.js", "index.html"):
+        source = (STATIC_DIR / name).read_text(encoding="utf-8")
+        for tag in LOCALES:
+            if name != "index.html" or tag != DEFAULT_LOCALE:
+                assert f'"{tag}"' not in source and f"/{tag}.json" not in source, (name, tag)
+
+
+def test_the_catalogue_names_every_event_type_from_the_app_texts(http):
+    from app.cases.event_data import EVENT_TYPES
+    from app.dossier.texts import texts
+
+    for lang in ("zh-CN", "en"):
+        names = http.get("/app/catalogue.json", params={"lang": lang}).json()["event_types"]
+        assert names == dict(texts(lang)["event_types"]) and set(names) == set(EVENT_TYPES)
+        assert next(iter(names)) == "notice_posted"  # the menu's order is the file's
+
+
 def test_both_label_files_name_the_same_things():
     import json
 

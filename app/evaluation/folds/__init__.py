@@ -1,10 +1,13 @@
-"""Evaluation, step 1 (folding): one fold per event type, registered by the modules below.
+"""Evaluation, step 1 (folding): the event types, each its model beside its fold, registered by the modules below.
 
-`dispute` mirrors app/cases/event_data.py and `fraud` mirrors app/cases/event_data_fraud.py,
-section by section: a new event type gets its model there and its fold here.
+`steps` holds guide steps 1 to 4, `fraud` the red flags, `escalation` step 5 and closing; importing
+them registers every type, in the order of the API's union (app/cases/event_data.py).
 """
 
-from app.evaluation.folds import dispute, fraud  # noqa: F401  (importing registers the folds)
-from app.evaluation.folds.registry import FOLDS, Fold, dt, fold
+# Importing registers the types, in this order (the union's); not sorted on purpose.
+from app.evaluation.folds import steps  # noqa: F401, I001
+from app.evaluation.folds import fraud  # noqa: F401
+from app.evaluation.folds import escalation  # noqa: F401
+from app.evaluation.folds.registry import EVENT_MODELS, FACTS, FOLDS, Fold, dt, fact, fold
 
-__all__ = ["FOLDS", "Fold", "dt", "fold"]
+__all__ = ["EVENT_MODELS", "FACTS", "FOLDS", "Fold", "dt", "fact", "fold"]

@@ -1,4 +1,4 @@
-"""Evaluation, step 1 (folding): the registry of folds, one per event type, and their scratchpad.
+"""Evaluation, step 1 (folding): the registry of event types (model and fold), their facts, and the scratchpad.
 
 A fold reads one event and updates the `Fold` for the log so far: counts, latest values, times,
 and the few lists that are only judged once the whole log is read (promises, pauses...). It
@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_args
 
 from app.evaluation.ledger import Excuse, Promise
 from app.evaluation.model import CaseInput, EventInput
@@ -55,18 +55,49 @@ class Fold:
 
 FoldFn = Callable[[Fold, EventInput], None]
 FOLDS: dict[str, FoldFn] = {}
+# The models clients post, by type, in the order registered: the API's union is read off this.
+EVENT_MODELS: dict[str, type] = {}
 
 
-def fold(event_type: str) -> Callable[[FoldFn], FoldFn]:
-    """Register the fold of `event_type`; a type registered twice is a bug, refused at import."""
+def fold(event: type | str) -> Callable[[FoldFn], FoldFn]:
+    """Register the fold of an event model (its `type` literal names it), and so the model itself;
+    a type registered twice is a bug, refused at import."""
+    event_type = event if isinstance(event, str) else get_args(event.model_fields["type"].annotation)[0]
 
     def register(fn: FoldFn) -> FoldFn:
         if event_type in FOLDS:
             raise RuntimeError(f"event type {event_type!r} has two folds")
         FOLDS[event_type] = fn
+        if not isinstance(event, str):
+            EVENT_MODELS[event_type] = event
         return fn
 
     return register
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    type: type
+    doc: str
+    anchor: str | None = None  # for day counters: the time they count from
+    # Money is held in cents (fen) so that no comparison rounds it; rules still write whole
+    # units (50000), which the loader scales by CENTS before they reach durable-rules.
+    in_cents: bool = False
+    default: Any = None  # before any event says otherwise; None: False, 0 or "unknown" by type
+
+
+CENTS = 100
+# The vocabulary rules may test (validated at load): declared with `fact` in facts.py, or beside
+# the fold that sets it.
+FACTS: dict[str, FactSpec] = {}
+
+
+def fact(name: str, type_: type, doc: str, anchor: str | None = None, in_cents: bool = False,
+         default: Any = None) -> None:
+    """Declare a fact rules may test; a name declared twice is a bug, refused at import."""
+    if name in FACTS:
+        raise RuntimeError(f"fact {name!r} is declared twice")
+    FACTS[name] = FactSpec(type_, doc, anchor, in_cents, default)
 
 
 def dt(value: Any) -> datetime:

@@ -9,12 +9,23 @@ const DATA = "stuckfunds-case-v1";
 const SHELL_FILES = [
   "./", "app.css", "icon.svg", "manifest.webmanifest",
   "js/app.js", "js/api.js", "js/dom.js", "js/forms.js", "js/store.js", "js/view.js",
-  "i18n/zh-CN.json", "i18n/en.json", "catalogue.json?lang=zh-CN", "catalogue.json?lang=en",
-  "/openapi.json",
+  "languages.json", "/openapi.json",
 ];
 
+// Each language's labels too; the list comes from the server, so a new language needs no change here.
+async function languageFiles() {
+  const response = await fetch("languages.json");
+  if (!response.ok) throw new Error(`languages.json: ${response.status}`);
+  const { languages } = await response.json();
+  return languages.flatMap(({ tag }) => [`i18n/${tag}.json`, `catalogue.json?lang=${encodeURIComponent(tag)}`]);
+}
+
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(SHELL).then((cache) => cache.addAll(SHELL_FILES)).then(() => self.skipWaiting()));
+  event.waitUntil((async () => {
+    const cache = await caches.open(SHELL);
+    await cache.addAll([...SHELL_FILES, ...await languageFiles()]);
+    await self.skipWaiting();
+  })());
 });
 
 self.addEventListener("activate", (event) => {

@@ -7,7 +7,7 @@ import * as store from "./store.js";
 import { renderCase } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
-const state = { lang: store.language(), labels: null, catalogue: null, spec: null, api: null, session: null };
+const state = { lang: null, languages: null, labels: null, catalogue: null, spec: null, api: null, session: null };
 
 async function getJson(url) {
   const response = await fetch(url);
@@ -15,7 +15,19 @@ async function getJson(url) {
   return response.json();
 }
 
+// The languages come from the server (app/locales.py), so a new one needs no change here.
+async function loadLanguages() {
+  state.languages = await getJson("languages.json");
+  state.lang = store.language(state.languages.languages.map(({ tag }) => tag), state.languages.default);
+}
+
+function nextLanguage() {
+  const list = state.languages.languages;
+  return list[(list.findIndex(({ tag }) => tag === state.lang) + 1) % list.length];
+}
+
 async function loadTexts() {
+  await loadLanguages();
   [state.labels, state.catalogue] = await Promise.all([
     getJson(`i18n/${state.lang}.json`),
     getJson(`catalogue.json?lang=${encodeURIComponent(state.lang)}`),
@@ -24,7 +36,7 @@ async function loadTexts() {
   document.title = state.labels.app_title;
   const L = state.labels;
   const words = {
-    "app-title": L.app_title, "lang-switch": L.lang_switch, loading: L.loading,
+    "app-title": L.app_title, "lang-switch": nextLanguage().name, loading: L.loading,
     "no-link-title": L.no_link_title, "no-link-body": L.no_link_body,
     "fraud-title": L.fraud_banner_title, "fraud-body": L.fraud_banner_body, "fraud-call": L.fraud_call,
     "status-heading": L.status_heading, "status-label": L.status_label, "risk-label": L.risk_label,
@@ -38,8 +50,9 @@ async function loadTexts() {
     "forget-intro": L.forget_intro, "forget-button": L.forget_button,
   };
   for (const [id, value] of Object.entries(words)) $(id).textContent = value;
-  $("lang-switch").setAttribute("lang", state.lang === "en" ? "zh-CN" : "en");
-  $("lang-switch").setAttribute("aria-label", L.lang_switch_label);
+  $("lang-switch").setAttribute("lang", nextLanguage().tag);
+  $("lang-switch").setAttribute("aria-label", nextLanguage().switch_label);
+  $("lang-switch").hidden = state.languages.languages.length < 2;  // shown once it names one
 }
 
 function say(id, message, kind) {
@@ -85,12 +98,12 @@ function showNoLink(body) {
 
 function setUpEventForm() {
   const types = eventTypes(state.spec);
-  const order = Object.keys(state.labels.event_types);
+  const order = Object.keys(state.catalogue.event_types);
   const rank = (type) => (order.includes(type) ? order.indexOf(type) : order.length);
   types.sort((a, b) => rank(a.type) - rank(b.type) || a.type.localeCompare(b.type));
   const select = $("event-type");
   fill(select, el("option", { value: "" }, text(state.labels.event_type_placeholder)),
-    ...types.map(({ type }) => el("option", { value: type }, text(state.labels.event_types[type] || type.replace(/_/g, " ")))));
+    ...types.map(({ type }) => el("option", { value: type }, text(state.catalogue.event_types[type] || type.replace(/_/g, " ")))));
   const byType = Object.fromEntries(types.map((entry) => [entry.type, entry]));
   let readers = null;
   select.onchange = () => {
@@ -236,7 +249,7 @@ async function start() {
   state.session = store.currentCase();
   await loadTexts();
   $("lang-switch").onclick = () => {
-    store.setLanguage(state.lang === "en" ? "zh-CN" : "en");
+    store.setLanguage(nextLanguage().tag);
     location.reload();
   };
   $("forget-button").onclick = async () => {

@@ -28,8 +28,10 @@ export function currentCase() {
   }
 }
 
-export function language() {
-  return localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh-CN";
+// The language chosen on this device, if the server still offers it; else the server's default.
+export function language(known, fallback) {
+  const saved = localStorage.getItem(LANG_KEY);
+  return known.includes(saved) ? saved : fallback;
 }
 
 export function setLanguage(lang) {

@@ -1,4 +1,5 @@
-"""Request edge: what every posted case event shares (envelope fields, text limits, data base)."""
+"""Events: what every posted case event shares (envelope fields, text limits, the data base), and the
+union's error locator; the types themselves sit beside their folds (steps, fraud, escalation)."""
 
 from typing import Annotated, Any
 from uuid import UUID
