@@ -7,7 +7,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 from pydantic import BaseModel
 
 from app.access.service import issue_token
-from app.edge.auth import ActingAs, CaseCaller, CurrentCaller
+from app.edge.auth import ActingAs, CaseCaller, CurrentCaller, confirms_credential
 from app.cases import repository, service
 from app.cases.dependencies import CaseForCaller, CaseId, WritableCase
 from app.cases.event_data import CaseEventCreate
@@ -118,6 +118,7 @@ def _summary(case: Case) -> dict:
 
 @router.get("/cases/{case_id}", response_model=CaseRead,
             responses={**answers(200, "The case and its evaluation", headers=("ETag",)), **problems(404)})
+@confirms_credential
 def get_case(case: CaseForCaller, session: ReadSession,
              ruleset: CurrentRuleset, now: Now, locale: Locale, response: Response,
              as_of: Annotated[OffsetDatetime | None, Query(description="Preview another moment (RFC 3339)")] = None,
@@ -145,6 +146,7 @@ def get_case(case: CaseForCaller, session: ReadSession,
                                        "nothing stored twice", model=EventAppended,
                                   headers=("Location", "ETag", "Idempotent-Replayed")),
                         **problems(404, 409, 412)})
+@confirms_credential
 def append_event(target: WritableCase, body: CaseEventCreate, raw: RawBody, actor: ActingAs, idem: IdempotencyGuard, session: WriteSession,
                  ruleset: CurrentRuleset, now: Now, locale: Locale, lead: WarningLead,
                  max_events: MaxEvents, if_match: IfMatch = None) -> Response:

@@ -9,6 +9,21 @@ from app.settings import Settings
 # up front (busy_timeout) instead of failing when it upgrades a read lock mid-transaction.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 WRITE = {"write": True}
+# No pre-ping (a round trip per checkout): connections are replaced after this many seconds, and
+# one the server dropped fails its request (503, problems.py), invalidating the pool so the next
+# requests connect afresh.
+POOL_RECYCLE_SECONDS = 1800
+
+
+def reading(engine: Engine) -> Engine:
+    """The engine for read-only sessions: each statement on its own, no BEGIN and no COMMIT.
+
+    PostgreSQL's READ COMMITTED gives every statement its own snapshot anyway, so a read loses
+    nothing; on SQLite each statement reads the last committed state.
+    """
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(read_only=True)
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -23,7 +38,7 @@ def make_engine(settings: Settings) -> Engine:
         settings.database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
-        pool_pre_ping=True,
+        pool_recycle=POOL_RECYCLE_SECONDS,
     )
 
 
@@ -41,8 +56,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        write = connection.get_execution_options().get("write", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        options = connection.get_execution_options()
+        if options.get("read_only", False):
+            return  # autocommit: the driver runs each statement on its own
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("write", False) else "BEGIN")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:
