@@ -8,7 +8,7 @@ sys.settrace / threading.settrace in every thread that serves it. A module count
 its functions runs during that request (importing it does not count: everything is imported
 before). Issue 13 quotes the figure before and after its restructuring.
 
-Then the SQL statements of three requests, counted by app.db.statements (BEGIN and COMMIT
+Then the SQL statements and thread-pool trips (anyio.to_thread.run_sync) of three requests, counted by app.db.statements (BEGIN and COMMIT
 included): an event post, an event post with `event_id`, and a case read (each after one
 warm-up request of the same kind, so the credential is as a running server holds it).
 """
@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import anyio.to_thread  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
@@ -42,6 +43,15 @@ def _trace(frame, what, arg):
     if tracing.is_set() and frame.f_code.co_filename.startswith(APP):
         seen[frame.f_code.co_filename[len(str(ROOT)) + 1:]] += 1
     return None  # calls only, no line events
+
+
+hops = Counter()
+_run_sync = anyio.to_thread.run_sync
+
+
+async def _counted_run_sync(func, *args, **kwargs):
+    hops["hop"] += 1
+    return await _run_sync(func, *args, **kwargs)
 
 
 def _event(now: datetime, **extra) -> dict:
@@ -92,16 +102,19 @@ def main() -> None:
                 ("GET case", lambda: http.get(f"/v1/cases/{case}", headers=headers)),
             ):
                 send()  # warm-up
+                hops.clear()
+                anyio.to_thread.run_sync = _counted_run_sync
                 with counting(app.state.engine) as log:
                     answer = send()
+                anyio.to_thread.run_sync = _run_sync
                 assert answer.status_code in (200, 201), answer.text
-                counts[name] = log
+                counts[name] = (log, hops["hop"])
         app.state.engine.dispose()
     print(f"database: {app.state.engine.dialect.name}")
     print(f"modules: {len(seen)}")
     print(f"transactions: {begun['begin']}")
-    for name, log in counts.items():
-        print(f"statements, {name}: {log.count} ({' '.join(log.kinds())})")
+    for name, (log, hopped) in counts.items():
+        print(f"{name}: {log.count} statements ({' '.join(log.kinds())}), {hopped} thread-pool trips")
     for name in sorted(seen):
         print(f"  {name}")
 

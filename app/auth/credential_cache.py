@@ -12,15 +12,24 @@ case token's expiry; a stale entry is never served once a newer epoch has been s
 
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from app.auth.service import Credential
 
 DEFAULT_TTL_SECONDS = 30.0
 DEFAULT_MAX_ENTRIES = 10_000
+
+
+@dataclass(frozen=True)
+class Credential:
+    """What a presented secret turned out to be."""
+
+    kind: str  # api_key | case_token
+    id: uuid.UUID
+    client_id: uuid.UUID
+    prefix: str
+    case_id: uuid.UUID | None = None
+    expires_at: datetime | None = None  # a case token's expiry
 
 
 @dataclass(frozen=True)
@@ -36,11 +45,11 @@ class CredentialCache:
     def __init__(self, *, ttl: float = DEFAULT_TTL_SECONDS, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
         self.ttl = ttl
         self.max_entries = max_entries
-        self._entries: dict[str, tuple["Credential", int, float]] = {}
+        self._entries: dict[str, tuple[Credential, int, float]] = {}
         self._newest_epoch = 0
         self._lock = threading.Lock()
 
-    def get(self, digest: str, now: datetime) -> "tuple[Credential, CredentialCheck] | None":
+    def get(self, digest: str, now: datetime) -> tuple[Credential, CredentialCheck] | None:
         """The cached credential and what its request must confirm, or None (look it up instead)."""
         entry = self._entries.get(digest)
         if entry is None:
@@ -52,11 +61,11 @@ class CredentialCache:
             return None
         return credential, CredentialCheck(digest, epoch, self)
 
-    def credential(self, digest: str) -> "Credential | None":
+    def credential(self, digest: str) -> Credential | None:
         entry = self._entries.get(digest)
         return entry[0] if entry else None
 
-    def put(self, digest: str, credential: "Credential", epoch: int | None) -> None:
+    def put(self, digest: str, credential: Credential, epoch: int | None) -> None:
         if epoch is None or credential.kind != "api_key":
             # No epoch row: nothing could confirm the entry. Case tokens are looked up every time:
             # a token asking for another case is refused before any case statement could confirm it.

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.auth.credential_cache import CredentialCheck
+from app.auth.credential_cache import Credential, CredentialCheck
 from app.db.models import ApiClient, ApiKey, CaseToken, CredentialEpoch
 from app.errors import Unauthorized
 
@@ -31,18 +31,6 @@ class IssuedToken:
     token: str  # shown once; only its hash is stored
     prefix: str
     expires_at: datetime
-
-
-@dataclass(frozen=True)
-class Credential:
-    """What a presented secret turned out to be."""
-
-    kind: str  # api_key | case_token
-    id: uuid.UUID
-    client_id: uuid.UUID
-    prefix: str
-    case_id: uuid.UUID | None = None
-    expires_at: datetime | None = None  # a case token's expiry
 
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="stuckfunds"'}

@@ -41,6 +41,11 @@ def _writable(caller: Caller, case_id: uuid.UUID) -> CaseToWrite:
     return CaseToWrite(client_id=caller.client_id, id=case_id, check=caller.check)
 
 
+async def case_to_read(case_id: CaseId, caller: CaseCaller) -> CaseToWrite:
+    """The case to read in the route's own transaction (repository.read_case), for key or token."""
+    return _writable(caller, case_id)
+
+
 def case_for_caller(case_id: CaseId, caller: CaseCaller, session: ReadSession) -> Case:
     """The case, for its partner's API key or its own case token."""
     return _readable(session, caller, case_id)
@@ -62,6 +67,8 @@ async def case_to_write_for_partner(case_id: CaseId, caller: CurrentCaller) -> C
 
 
 CaseForCaller = Annotated[Case, Depends(case_for_caller)]
+# For an `async` route that loads the case itself, in its one trip to the thread pool.
+ReadableCase = Annotated[CaseToWrite, Depends(case_to_read)]
 CaseForPartner = Annotated[Case, Depends(case_for_partner)]
 WritableCase = Annotated[CaseToWrite, Depends(case_to_write)]
 WritableCaseForPartner = Annotated[CaseToWrite, Depends(case_to_write_for_partner)]

@@ -1,6 +1,8 @@
 """Persistence: one engine per process, with SQLite tuned for a small embedded service."""
 
-from sqlalchemy import Engine, create_engine, event
+import select
+
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import sessionmaker
 
 from app.settings import Settings
@@ -34,12 +36,32 @@ def make_engine(settings: Settings) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(
+    engine = create_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
         pool_recycle=POOL_RECYCLE_SECONDS,
     )
+    event.listen(engine, "checkout", _dropped_by_the_server)
+    return engine
+
+
+def _dropped_by_the_server(dbapi_connection, _record, _proxy) -> None:
+    """Instead of a pre-ping: an idle connection with bytes waiting was closed by the server.
+
+    A server that ends a session (pg_terminate_backend, a restart, a failover) sends its notice
+    and closes the socket; an idle connection is otherwise never sent anything. One `select`
+    with no timeout sees it without a round trip, and the pool connects afresh.
+    """
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is None:
+        return
+    try:
+        readable, _, _ = select.select([pgconn.socket], [], [], 0)
+    except (OSError, ValueError) as error:  # the socket is already gone
+        raise exc.DisconnectionError("the connection's socket is closed") from error
+    if readable or dbapi_connection.closed:
+        raise exc.DisconnectionError("the server closed this connection")
 
 
 def _configure_sqlite(engine: Engine) -> None:
