@@ -63,12 +63,14 @@ def _case_read(case: Case, evaluation: dict, ruleset: CurrentRuleset, locale: st
 
 
 def _written(model: BaseModel, *, headers: dict[str, str], status_code: int = 201) -> Response:
-    """A write route's 201, rendered in the route's own worker thread while its lock is held.
+    """An answer rendered once, in the route's own worker thread, while its lock is held.
 
-    Returning the model instead would make FastAPI validate it in a second threadpool task, after
-    the row lock (on SQLite, the database write lock) is taken and before the session dependency
+    Returning the model instead would make FastAPI validate it again in a second threadpool task,
+    after the row lock (on SQLite, the database write lock) is taken and before the session
     commits. When every worker thread is queued on that lock, the task never starts, and the lock
-    is only freed when the queued requests fail (deadlock until the pool or busy timeout).
+    is only freed when the queued requests fail (deadlock until the pool or busy timeout). The
+    `async` routes go further: lock, work, rendering and commit share one thread
+    (app.edge.session.write).
     """
     return Response(model.model_dump_json(), status_code=status_code, media_type="application/json",
                     headers=headers)
