@@ -36,9 +36,12 @@ class IssuedToken:
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="stuckfunds"'}
 
 
+_EPOCH = select(CredentialEpoch.value).where(CredentialEpoch.id == 1).scalar_subquery()
+
+
 def epoch_column():
     """The credential epoch as a column any statement may carry (NULL without its row)."""
-    return select(CredentialEpoch.value).where(CredentialEpoch.id == 1).scalar_subquery()
+    return _EPOCH
 
 
 def bump_credential_epoch(session: Session) -> None:
