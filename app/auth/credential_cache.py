@@ -8,6 +8,10 @@ sends it back to the credential's row in that same transaction (app.auth.service
 revoked key or token is refused on the very next request, whichever process revoked it. Every
 other route looks the credential up as before. Entries also lapse after `ttl` seconds and at a
 case token's expiry; a stale entry is never served once a newer epoch has been seen.
+
+One consequence to know: the first event post with a key revoked while cached is refused by its
+case statement, after its body (at most max_json_bytes) was read; that refusal drops the entry,
+so the key's next request is refused before its body again, as every unknown key is.
 """
 
 import threading
