@@ -9,7 +9,8 @@ from fastapi.routing import APIRoute
 from app.cases.event_data import EVENT_TYPES
 from app.cases.router import evaluation_router
 from app.cases.router import router as cases_router
-from app.db.engine import WRITE, make_engine, make_sessionmaker
+from app.auth.credential_cache import CredentialCache
+from app.db.engine import WRITE, make_engine, make_sessionmaker, reading
 from app.db.migrate import upgrade_to_head
 from app.dossier.render_pdf import pdf_readiness
 from app.dossier.cache import PdfCache
@@ -75,10 +76,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.pdf_readiness = pdf_readiness
-    app.state.sessions = make_sessionmaker(engine)
+    app.state.sessions = make_sessionmaker(reading(engine))
     app.state.write_sessions = make_sessionmaker(engine.execution_options(**WRITE))
     app.state.ruleset = CompiledRuleset(load_ruleset(settings.rules_dir))
     app.state.rate_limiter = RateLimiter(settings)
+    app.state.credential_cache = CredentialCache()
     app.state.dossier_renderer = Renderer(RenderLimits(
         timeout_seconds=settings.dossier_render_timeout_seconds,
         memory_bytes=settings.dossier_render_memory_mb * 2**20,

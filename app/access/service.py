@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.auth.actor import Actor
 from app.auth.schemas import CaseTokenIssued, CaseTokenRead
-from app.auth.service import issue_case_token, list_case_tokens
+from app.auth.service import bump_credential_epoch, issue_case_token, list_case_tokens
 from app.cases.repository import CaseToWrite, load_case
 from app.db.models import Case, CaseToken
 from app.errors import NotFound
@@ -39,5 +39,6 @@ def revoke_token(*, session: Session, target: CaseToWrite, token_id: uuid.UUID, 
         raise NotFound("No such token.")
     if token.revoked_at is None:
         token.revoked_at = now
+        bump_credential_epoch(session)
         audit.record(session, actor=actor, case_id=case.id, action="case_token.revoked", now=now,
                      token=token.prefix)

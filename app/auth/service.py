@@ -9,7 +9,9 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.db.models import ApiClient, ApiKey, CaseToken
+from app.auth.credential_cache import Credential, CredentialCheck
+from app.db.models import ApiClient, ApiKey, CaseToken, CredentialEpoch
+from app.errors import Unauthorized
 
 KEY_PREFIX = "sf_"
 TOKEN_PREFIX = "sfct_"
@@ -31,15 +33,21 @@ class IssuedToken:
     expires_at: datetime
 
 
-@dataclass(frozen=True)
-class Credential:
-    """What a presented secret turned out to be."""
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="stuckfunds"'}
 
-    kind: str  # api_key | case_token
-    id: uuid.UUID
-    client_id: uuid.UUID
-    prefix: str
-    case_id: uuid.UUID | None = None
+
+_EPOCH = select(CredentialEpoch.value).where(CredentialEpoch.id == 1).scalar_subquery()
+
+
+def epoch_column():
+    """The credential epoch as a column any statement may carry (NULL without its row)."""
+    return _EPOCH
+
+
+def bump_credential_epoch(session: Session) -> None:
+    """Every server's cached credentials must be confirmed again: call with every revocation."""
+    session.execute(update(CredentialEpoch).where(CredentialEpoch.id == 1)
+                    .values(value=CredentialEpoch.value + 1))
 
 
 def hash_secret(secret: str) -> str:
@@ -102,6 +110,8 @@ def revoke_keys(*, session: Session, prefix: str | None = None, client_id: uuid.
     for key in keys:
         key.revoked_at = now
     session.flush()
+    if keys:
+        bump_credential_epoch(session)
     for owner in {key.client_id for key in keys}:
         live = session.scalars(select(ApiKey.id).where(ApiKey.client_id == owner,
                                                        ApiKey.revoked_at.is_(None))).first()
@@ -129,12 +139,36 @@ def list_case_tokens(*, session: Session, case_id: uuid.UUID) -> list[CaseToken]
 
 def resolve(*, session: Session, secret: str, now: datetime) -> Credential | None:
     """The live key or unexpired, unrevoked case token a presented secret belongs to."""
-    digest = hash_secret(secret)
-    if secret.startswith(TOKEN_PREFIX):
-        token = session.scalars(select(CaseToken).where(
-            CaseToken.token_hash == digest, CaseToken.revoked_at.is_(None),
-            CaseToken.expires_at > now)).first()
-        return token and Credential("case_token", token.id, token.client_id, token.prefix, token.case_id)
-    key = session.scalars(select(ApiKey).where(ApiKey.key_hash == digest,
-                                               ApiKey.revoked_at.is_(None))).first()
-    return key and Credential("api_key", key.id, key.client_id, key.prefix)
+    return resolve_digest(session=session, digest=hash_secret(secret),
+                          token=secret.startswith(TOKEN_PREFIX), now=now)[0]
+
+
+def resolve_digest(*, session: Session, digest: str, token: bool,
+                   now: datetime) -> tuple[Credential | None, int | None]:
+    """The credential of a secret's digest and the credential epoch, read in one statement."""
+    if token:
+        row = session.execute(select(CaseToken.id, CaseToken.client_id, CaseToken.prefix,
+                                     CaseToken.case_id, CaseToken.expires_at, epoch_column())
+                              .where(CaseToken.token_hash == digest, CaseToken.revoked_at.is_(None),
+                                     CaseToken.expires_at > now)).first()
+        if row is None:
+            return None, None
+        return Credential("case_token", row[0], row[1], row[2], row[3], row[4]), row[5]
+    row = session.execute(select(ApiKey.id, ApiKey.client_id, ApiKey.prefix, epoch_column())
+                          .where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))).first()
+    if row is None:
+        return None, None
+    return Credential("api_key", row[0], row[1], row[2]), row[3]
+
+
+def confirm(*, session: Session, check: CredentialCheck | None, epoch: int | None, now: datetime) -> None:
+    """A cached credential, against the epoch its request's case statement read: 401 if revoked since."""
+    if check is None or (epoch is not None and epoch == check.epoch):
+        return
+    cached = check.cache.credential(check.digest)
+    credential, epoch = resolve_digest(session=session, digest=check.digest,
+                                       token=cached is not None and cached.kind == "case_token", now=now)
+    if credential is None or cached is None or credential.id != cached.id:
+        check.cache.forget(check.digest)
+        raise Unauthorized("The API key or case token is unknown, expired or revoked.", headers=CHALLENGE)
+    check.cache.put(check.digest, credential, epoch)

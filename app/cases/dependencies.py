@@ -24,7 +24,7 @@ CaseId = Annotated[uuid.UUID, Path()]
 
 
 def _readable(session, caller: Caller, case_id: uuid.UUID) -> Case:
-    case = (repository.get_case(session, client_id=caller.client_id, case_id=case_id)
+    case = (repository.get_case(session, client_id=caller.client_id, case_id=case_id, check=caller.check)
             if caller.may_see(case_id) else None)
     if case is None:
         raise CaseNotFound()
@@ -38,7 +38,12 @@ def _writable(caller: Caller, case_id: uuid.UUID) -> CaseToWrite:
     # cases.router._written); the service locks the case in the route's thread instead.
     if not caller.may_see(case_id):
         raise CaseNotFound()
-    return CaseToWrite(client_id=caller.client_id, id=case_id)
+    return CaseToWrite(client_id=caller.client_id, id=case_id, check=caller.check)
+
+
+async def case_to_read(case_id: CaseId, caller: CaseCaller) -> CaseToWrite:
+    """The case to read in the route's own transaction (repository.read_case), for key or token."""
+    return _writable(caller, case_id)
 
 
 def case_for_caller(case_id: CaseId, caller: CaseCaller, session: ReadSession) -> Case:
@@ -51,17 +56,19 @@ def case_for_partner(case_id: CaseId, caller: CurrentCaller, session: ReadSessio
     return _readable(session, caller, case_id)
 
 
-def case_to_write(case_id: CaseId, caller: CaseCaller) -> CaseToWrite:
+async def case_to_write(case_id: CaseId, caller: CaseCaller) -> CaseToWrite:
     """The case to change, for its partner's API key or its own case token."""
     return _writable(caller, case_id)
 
 
-def case_to_write_for_partner(case_id: CaseId, caller: CurrentCaller) -> CaseToWrite:
+async def case_to_write_for_partner(case_id: CaseId, caller: CurrentCaller) -> CaseToWrite:
     """The case to change, for its partner's API key only (403 for a case token)."""
     return _writable(caller, case_id)
 
 
 CaseForCaller = Annotated[Case, Depends(case_for_caller)]
+# For an `async` route that loads the case itself, in its one trip to the thread pool.
+ReadableCase = Annotated[CaseToWrite, Depends(case_to_read)]
 CaseForPartner = Annotated[Case, Depends(case_for_partner)]
 WritableCase = Annotated[CaseToWrite, Depends(case_to_write)]
 WritableCaseForPartner = Annotated[CaseToWrite, Depends(case_to_write_for_partner)]

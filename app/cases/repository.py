@@ -2,23 +2,40 @@
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy.orm import Session, contains_eager, defer
 
+from app.auth.credential_cache import CredentialCheck
+from app.auth.service import confirm, epoch_column
 from app.db.models import Case, CaseEvent
 from app.errors import CaseNotFound
 
 
+_CASE_WITH_EPOCH = select(Case, epoch_column()).where(Case.id == bindparam("case_id"),
+                                                      Case.client_id == bindparam("client_id"))
+
+
 def get_case(session: Session, *, client_id: uuid.UUID, case_id: uuid.UUID,
-             lock: bool = False) -> Case | None:
-    """A client's case; `lock` takes the row lock that serializes appends (PostgreSQL)."""
-    query = select(Case).where(Case.id == case_id, Case.client_id == client_id)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return session.scalars(query).first()
+             lock: bool = False, check: CredentialCheck | None = None) -> Case | None:
+    """A client's case; `lock` takes the row lock that serializes appends (PostgreSQL).
+
+    With `check` (a credential served from the cache), the same statement reads the credential
+    epoch, and the credential is confirmed before the case is returned.
+    """
+    if check is not None and not lock:
+        row = session.execute(_CASE_WITH_EPOCH, {"case_id": case_id, "client_id": client_id}).first()
+    else:
+        query = select(Case).where(Case.id == case_id, Case.client_id == client_id)
+        if lock:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        if check is None:
+            return session.scalars(query).first()
+        row = session.execute(query.add_columns(epoch_column())).first()
+    confirm(session=session, check=check, epoch=row[1] if row else None, now=datetime.now(timezone.utc))
+    return row[0] if row else None
 
 
 @dataclass(frozen=True)
@@ -27,14 +44,43 @@ class CaseToWrite:
 
     client_id: uuid.UUID
     id: uuid.UUID
+    check: CredentialCheck | None = field(default=None, repr=False, compare=False)
 
 
 def load_case(session: Session, target: CaseToWrite, *, lock: bool = True) -> Case:
     """The case to write, under its row lock; CaseNotFound if the client has no such case."""
-    case = get_case(session, client_id=target.client_id, case_id=target.id, lock=lock)
+    case = get_case(session, client_id=target.client_id, case_id=target.id, lock=lock,
+                    check=target.check)
     if case is None:
         raise CaseNotFound()
     return case
+
+
+# Built once: the options and the join cost more to build than to run.
+_CASE_WITH_LOG = (
+    select(Case).outerjoin(Case.events)
+    .options(contains_eager(Case.events), defer(Case.evaluation), defer(Case.intake))
+    .where(Case.id == bindparam("case_id"), Case.client_id == bindparam("client_id"))
+    .order_by(CaseEvent.seq)
+    .with_for_update(of=Case).execution_options(populate_existing=True)
+    .add_columns(epoch_column())
+)
+
+
+def load_case_with_log(session: Session, target: CaseToWrite) -> tuple[Case, list[CaseEvent]]:
+    """The case under its row lock and its whole event log, in one statement.
+
+    The stored evaluation and intake are not read (one copy would ride on every event's row);
+    they load on first use, which an append needs only to replay a resent event.
+    """
+    rows = session.execute(_CASE_WITH_LOG, {"case_id": target.id, "client_id": target.client_id}).unique().all()
+    if target.check is not None:
+        confirm(session=session, check=target.check, epoch=rows[0][1] if rows else None,
+                now=datetime.now(timezone.utc))
+    if not rows:
+        raise CaseNotFound()
+    case = rows[0][0]
+    return case, list(case.events)
 
 
 def list_events(session: Session, *, case_id: uuid.UUID) -> Sequence[CaseEvent]:

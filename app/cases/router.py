@@ -7,9 +7,9 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 from pydantic import BaseModel
 
 from app.access.service import issue_token
-from app.edge.auth import ActingAs, CaseCaller, CurrentCaller
+from app.edge.auth import ActingAs, CaseCaller, CurrentCaller, confirms_credential
 from app.cases import repository, service
-from app.cases.dependencies import CaseForCaller, CaseId, WritableCase
+from app.cases.dependencies import CaseForCaller, CaseId, ReadableCase, WritableCase
 from app.cases.event_data import CaseEventCreate
 from app.cases.intake import CaseCreate
 from app.cases.present import present_evaluation, present_upcoming
@@ -19,6 +19,7 @@ from app.cases.schemas import (
 )
 from app.db.models import Case
 from app.edge.session import ReadSession, WriteSession
+from app.edge.session import read as read_in_thread, write as write_in_thread
 from app.edge.deps import CurrentRuleset, Locale, MaxEvents, Now, RawBody, WarningLead
 from app.locales import DEFAULT_LOCALE
 from app.evaluation.model import CaseRiskLevel, CaseStatus
@@ -62,12 +63,14 @@ def _case_read(case: Case, evaluation: dict, ruleset: CurrentRuleset, locale: st
 
 
 def _written(model: BaseModel, *, headers: dict[str, str], status_code: int = 201) -> Response:
-    """A write route's 201, rendered in the route's own worker thread while its lock is held.
+    """An answer rendered once, in the route's own worker thread, while its lock is held.
 
-    Returning the model instead would make FastAPI validate it in a second threadpool task, after
-    the row lock (on SQLite, the database write lock) is taken and before the session dependency
+    Returning the model instead would make FastAPI validate it again in a second threadpool task,
+    after the row lock (on SQLite, the database write lock) is taken and before the session
     commits. When every worker thread is queued on that lock, the task never starts, and the lock
-    is only freed when the queued requests fail (deadlock until the pool or busy timeout).
+    is only freed when the queued requests fail (deadlock until the pool or busy timeout). The
+    `async` routes go further: lock, work, rendering and commit share one thread
+    (app.edge.session.write).
     """
     return Response(model.model_dump_json(), status_code=status_code, media_type="application/json",
                     headers=headers)
@@ -118,24 +121,29 @@ def _summary(case: Case) -> dict:
 
 @router.get("/cases/{case_id}", response_model=CaseRead,
             responses={**answers(200, "The case and its evaluation", headers=("ETag",)), **problems(404)})
-def get_case(case: CaseForCaller, session: ReadSession,
-             ruleset: CurrentRuleset, now: Now, locale: Locale, response: Response,
-             as_of: Annotated[OffsetDatetime | None, Query(description="Preview another moment (RFC 3339)")] = None,
-             upcoming: Annotated[bool, Query(description=(
-                 "Also say what changes at next_transition_at if nothing happens (one more evaluation)"
-             ))] = False,
-             ) -> CaseRead:
+@confirms_credential
+async def get_case(target: ReadableCase, request: Request, ruleset: CurrentRuleset, now: Now,
+                   locale: Locale,
+                   as_of: Annotated[OffsetDatetime | None, Query(description="Preview another moment (RFC 3339)")] = None,
+                   upcoming: Annotated[bool, Query(description=(
+                       "Also say what changes at next_transition_at if nothing happens (one more evaluation)"
+                   ))] = False,
+                   ) -> Response:
     """The case and its evaluation now, or at `as_of` (a preview; nothing is stored)."""
-    evaluation = service.current_evaluation(session=session, case=case, ruleset=ruleset, now=now,
-                                            as_of=as_of)
-    response.headers["ETag"] = _etag(case)
-    lang = locale or case.locale or DEFAULT_LOCALE
-    read = _case_read(case, evaluation, ruleset, lang)
-    if upcoming:
-        read.upcoming = present_upcoming(
-            service.upcoming_change(session=session, case=case, evaluation=evaluation, ruleset=ruleset),
-            ruleset.ruleset, lang, read.evaluation.regulator and read.evaluation.regulator.body)
-    return read
+
+    def work(session) -> Response:
+        case = repository.load_case(session, target, lock=False)
+        evaluation = service.current_evaluation(session=session, case=case, ruleset=ruleset, now=now,
+                                                as_of=as_of)
+        lang = locale or case.locale or DEFAULT_LOCALE
+        read = _case_read(case, evaluation, ruleset, lang)
+        if upcoming:
+            read.upcoming = present_upcoming(
+                service.upcoming_change(session=session, case=case, evaluation=evaluation, ruleset=ruleset),
+                ruleset.ruleset, lang, read.evaluation.regulator and read.evaluation.regulator.body)
+        return _written(read, headers={"ETag": _etag(case)}, status_code=200)
+
+    return await read_in_thread(request, work)
 
 
 @router.post("/cases/{case_id}/events", status_code=201, response_model=EventAppended,
@@ -145,30 +153,36 @@ def get_case(case: CaseForCaller, session: ReadSession,
                                        "nothing stored twice", model=EventAppended,
                                   headers=("Location", "ETag", "Idempotent-Replayed")),
                         **problems(404, 409, 412)})
-def append_event(target: WritableCase, body: CaseEventCreate, raw: RawBody, actor: ActingAs, idem: IdempotencyGuard, session: WriteSession,
-                 ruleset: CurrentRuleset, now: Now, locale: Locale, lead: WarningLead,
-                 max_events: MaxEvents, if_match: IfMatch = None) -> Response:
+@confirms_credential
+async def append_event(target: WritableCase, body: CaseEventCreate, raw: RawBody, actor: ActingAs,
+                       idem: IdempotencyGuard, request: Request, ruleset: CurrentRuleset, now: Now,
+                       locale: Locale, lead: WarningLead, max_events: MaxEvents,
+                       if_match: IfMatch = None) -> Response:
     """Append an event to the case's log; answers with the stored event and the new evaluation.
 
     A resent `event_id` answers 200 with the stored event instead of storing it twice.
     """
     if idem.replay:
         return idem.replay
-    result = service.append_event(
-        session=session, target=target, event_in=body, raw=raw,
-        ruleset=ruleset, now=now, warning_lead=lead, actor=actor, if_match=if_match,
-        max_events=max_events)
-    case, event, evaluation = result
-    appended = EventAppended(
-        event=EventRead.model_validate(event),
-        evaluation=present_evaluation(evaluation.model_dump(mode="json"), ruleset.ruleset,
-                                      locale or case.locale or DEFAULT_LOCALE),
-    )
-    headers = {"Location": f"/v1/cases/{case.id}/events/{event.seq}", "ETag": _etag(case)}
-    if result.replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return idem.complete(session, _written(appended, headers=headers,
-                                           status_code=200 if result.replayed else 201))
+
+    def work(session) -> Response:
+        result = service.append_event(
+            session=session, target=target, event_in=body, raw=raw,
+            ruleset=ruleset, now=now, warning_lead=lead, actor=actor, if_match=if_match,
+            max_events=max_events)
+        case, event, evaluation = result
+        appended = EventAppended(
+            event=EventRead.model_validate(event),
+            evaluation=present_evaluation(evaluation.model_dump(mode="json"), ruleset.ruleset,
+                                          locale or case.locale or DEFAULT_LOCALE),
+        )
+        headers = {"Location": f"/v1/cases/{case.id}/events/{event.seq}", "ETag": _etag(case)}
+        if result.replayed:
+            headers["Idempotent-Replayed"] = "true"
+        return idem.complete(session, _written(appended, headers=headers,
+                                               status_code=200 if result.replayed else 201))
+
+    return await write_in_thread(request, work)
 
 
 @router.patch("/cases/{case_id}", response_model=CaseRead,

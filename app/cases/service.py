@@ -143,10 +143,14 @@ def append_event(*, session: Session, target: CaseToWrite, event_in: CaseEventCr
                  now: datetime, warning_lead: timedelta = DEFAULT_WARNING_LEAD,
                  actor: Actor | None = None, if_match: str | None = None,
                  max_events: int | None = None) -> Appended:
-    """Append one event under the case's lock, then re-evaluate and store the projection."""
-    case = repository.load_case(session, target)
+    """Append one event under the case's lock, then re-evaluate and store the projection.
+
+    One statement loads the case (locked) and its log; the new event joins the log in memory,
+    and one flush writes the event, the case's projection and the audit entry together.
+    """
+    case, log = repository.load_case_with_log(session, target)
     if event_in.event_id is not None:
-        stored = repository.get_event_by_client_id(session, case_id=case.id, event_id=event_in.event_id)
+        stored = next((e for e in log if e.event_id == event_in.event_id), None)
         if stored is not None:
             return _replay(case, stored, event_in)
     if if_match is not None and if_match.strip() not in ("*", etag_of(case)):
@@ -162,14 +166,14 @@ def append_event(*, session: Session, target: CaseToWrite, event_in: CaseEventCr
         data=event_in.data.model_dump(mode="json", exclude_none=True),
         note=event_in.note, raw=raw, event_id=event_in.event_id,
     )
-    chain.seal(event, previous=repository.get_event(session, case_id=case.id, seq=event.seq - 1))
+    # The event the chain links to is the one numbered last_seq (none if it went missing).
+    previous = log[-1] if log and log[-1].seq == case.last_seq else None
+    chain.seal(event, previous=previous)
     session.add(event)
     case.last_seq = event.seq
     case.version += 1
     case.updated_at = now
-    session.flush()
-    evaluation = evaluate(case_input(case), event_inputs(repository.list_events(session, case_id=case.id)),
-                          now, ruleset)
+    evaluation = evaluate(case_input(case), event_inputs([*log, event]), now, ruleset)
     store_evaluation(session=session, case=case, evaluation=evaluation, now=now,
                      warning_lead=warning_lead)
     if actor is not None:

@@ -11,18 +11,17 @@ Pure ASGI, inside RequestContextMiddleware (which logs the status this sends).
 """
 
 import re
-from datetime import datetime, timezone
 
 from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.auth.service import Credential, resolve
+from app.auth.service import Credential
 from app.auth.ratelimit import client_address, refuse_if_failing_too_often
+from app.edge.auth import lookup_credential
 from app.edge.idempotency import Fingerprint, fingerprint_target
 from app.errors import PayloadTooLarge, ProblemError, Unauthorized
 from app.edge.problems import problem_response
@@ -63,12 +62,6 @@ def _secret(scope: Scope) -> str | None:
     return None
 
 
-def _lookup(scope: Scope, secret: str) -> Credential | None:
-    # A short-lived session of its own, like app.edge.auth.any_caller, which reuses the result.
-    with scope["app"].state.sessions() as session:
-        return resolve(session=session, secret=secret, now=datetime.now(timezone.utc))
-
-
 class BodyLimitMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -89,7 +82,7 @@ class BodyLimitMiddleware:
             await self._problem(error, request, scope, receive, send)
             return
         try:
-            credential = await run_in_threadpool(_lookup, scope, secret) if secret else None
+            credential = await lookup_credential(scope, secret) if secret else None
         except (DBAPIError, PoolTimeout):
             # The database is down: the route's own authentication meets the same error and
             # answers it as the app does (503 with Retry-After); the body stays capped meanwhile.

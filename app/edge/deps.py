@@ -1,4 +1,7 @@
-"""Request edge: dependencies every feature shares (the ruleset, the clock, the language)."""
+"""Request edge: dependencies every feature shares (the ruleset, the clock, the language).
+
+All `async`: none does blocking I/O, so none costs a trip to the thread pool.
+"""
 
 from datetime import datetime, timedelta, timezone
 from typing import Annotated
@@ -10,26 +13,26 @@ from app.evaluation import CompiledRuleset
 from app.locales import Locale as Language, pick_locale
 
 
-def get_ruleset(request: Request) -> CompiledRuleset:
+async def get_ruleset(request: Request) -> CompiledRuleset:
     return request.app.state.ruleset
 
 
-def get_warning_lead(request: Request) -> timedelta:
+async def get_warning_lead(request: Request) -> timedelta:
     """How long before a deadline clients are told it is approaching."""
     return timedelta(hours=request.app.state.settings.deadline_warning_hours)
 
 
-def get_max_events(request: Request) -> int:
+async def get_max_events(request: Request) -> int:
     """How many events one case may hold (STUCKFUNDS_CASE_MAX_EVENTS)."""
     return request.app.state.settings.case_max_events
 
 
-def get_now() -> datetime:
+async def get_now() -> datetime:
     """The wall clock, read once per request; tests replace it to move time."""
     return datetime.now(timezone.utc)
 
 
-def get_locale(accept_language: Annotated[str | None, Header()] = None) -> Language | None:
+async def get_locale(accept_language: Annotated[str | None, Header()] = None) -> Language | None:
     """A locale from Accept-Language; None when the client did not say (the case decides)."""
     return pick_locale(accept_language) if accept_language else None
 

@@ -11,14 +11,16 @@ once, a new case token or a webhook signing secret, which must not sit readable 
 """
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Annotated
 
+import anyio
 from cryptography.fernet import InvalidToken
 from fastapi import Depends, Header, Request, Response
 from sqlalchemy import delete, select
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -114,30 +116,34 @@ async def _body_fingerprint(request: Request) -> str | None:
                                await request.body(), request.headers.get("content-type", ""))
 
 
-def idempotency(
+async def idempotency(
     request: Request,
     caller: Annotated[Caller, Depends(any_caller)],
     fingerprint: Annotated[str | None, Depends(_body_fingerprint)],
     idempotency_key: Annotated[str | None, Header(
         max_length=255, description="Any unique string (a UUID is best); retries reuse it")] = None,
-) -> Iterator[Idempotency]:
+) -> AsyncIterator[Idempotency]:
+    # Async: a request without a key costs no trip to the thread pool; the claim and its release,
+    # each a short transaction of its own, run in one.
     if not idempotency_key:
         yield Idempotency()
         return
     state = request.app.state
     now = datetime.now(timezone.utc)
-    guard = _claim(state.write_sessions, caller.scope, idempotency_key, fingerprint, now,
-                   timedelta(hours=state.settings.idempotency_ttl_hours), state.settings,
-                   lease=timedelta(seconds=state.settings.idempotency_claim_lease_seconds))
+    guard = await run_in_threadpool(
+        _claim, state.write_sessions, caller.scope, idempotency_key, fingerprint, now,
+        timedelta(hours=state.settings.idempotency_ttl_hours), state.settings,
+        lease=timedelta(seconds=state.settings.idempotency_claim_lease_seconds))
     try:
         yield guard
     except BaseException:
         if guard.record_id is not None:
-            _release(state.write_sessions, guard.record_id)
+            with anyio.CancelScope(shield=True):  # a client that left still frees its claim
+                await run_in_threadpool(_release, state.write_sessions, guard.record_id)
         raise
     else:
         if guard.record_id is not None and not guard.completed:
-            _release(state.write_sessions, guard.record_id)
+            await run_in_threadpool(_release, state.write_sessions, guard.record_id)
 
 
 def _seal(settings: Settings | None, body: bytes) -> bytes:

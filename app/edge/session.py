@@ -1,12 +1,20 @@
-"""Request edge: the request's session; it commits once, after the service has done its work."""
+"""Request edge: the request's session; it commits once, after the service has done its work.
 
-from collections.abc import Iterator
-from typing import Annotated
+A route either declares a session (ReadSession, WriteSession) or, to make one trip to the thread
+pool, is `async` and hands its database work to `read` or `write`.
+"""
+
+from collections.abc import Callable, Iterator
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.db.session import ON_ROLLBACK, undo_after_rollback
+
+T = TypeVar("T")
 
 
 def _session(request: Request, *, write: bool) -> Iterator[Session]:
@@ -36,3 +44,47 @@ def get_write_session(request: Request) -> Iterator[Session]:
 # for an event that then fails to commit.
 ReadSession = Annotated[Session, Depends(get_session, scope="function")]
 WriteSession = Annotated[Session, Depends(get_write_session, scope="function")]
+
+
+def _in_one_transaction(factory, work: Callable[[Session], T]) -> T:
+    try:
+        return _attempt(factory, work)
+    except DBAPIError as error:
+        # The connection was found dead before the commit was sent (the server dropped it while
+        # it sat in the pool): nothing was written, the pool is renewed, the work runs again once.
+        if not error.connection_invalidated or getattr(error, "during_commit", False):
+            raise
+        return _attempt(factory, work)
+
+
+def _attempt(factory, work: Callable[[Session], T]) -> T:
+    session: Session = factory()
+    try:
+        result = work(session)
+        try:
+            session.commit()
+        except DBAPIError as error:
+            error.during_commit = True  # the outcome is unknown: never run the work again
+            raise
+        session.info.pop(ON_ROLLBACK, None)
+        return result
+    except BaseException:
+        session.rollback()
+        undo_after_rollback(session)
+        raise
+    finally:
+        session.close()
+
+
+async def write(request: Request, work: Callable[[Session], T]) -> T:
+    """Run a write route's database work in one worker thread: lock, work, render and commit there.
+
+    The row lock (on SQLite the database's write lock) is taken and released in the same thread,
+    with no other thread-pool task in between that could queue behind requests waiting for it.
+    """
+    return await run_in_threadpool(_in_one_transaction, request.app.state.write_sessions, work)
+
+
+async def read(request: Request, work: Callable[[Session], T]) -> T:
+    """Run a read route's database work, and its rendering, in one worker thread."""
+    return await run_in_threadpool(_in_one_transaction, request.app.state.sessions, work)

@@ -35,8 +35,7 @@ def notify_changes(*, session: Session, case: Case, previous: tuple[str, str] | 
                     payload={**base, "previous_risk_level": risk})
 
     wakeups = [evaluation.next_transition_at] if evaluation.next_transition_at else []
-    sent = set(session.scalars(select(OutboxMessage.dedupe_key).where(
-        OutboxMessage.case_id == case.id, OutboxMessage.dedupe_key.is_not(None))))
+    sent: set[str] | None = None  # read only when a warning may be due
     for deadline in evaluation.deadlines:
         if deadline.lapsed:
             continue
@@ -44,7 +43,11 @@ def notify_changes(*, session: Session, case: Case, previous: tuple[str, str] | 
         key = f"deadline:{deadline.kind}:{deadline.due_at.isoformat()}"
         if warn_at > now:
             wakeups.append(warn_at)
-        elif key not in sent:
+            continue
+        if sent is None:
+            sent = set(session.scalars(select(OutboxMessage.dedupe_key).where(
+                OutboxMessage.case_id == case.id, OutboxMessage.dedupe_key.is_not(None))))
+        if key not in sent:
             enqueue(session=session, case=case, kind=DEADLINE_APPROACHING, now=now, dedupe_key=key,
                     payload={**base, "deadline": {"kind": deadline.kind,
                                                   "due_at": deadline.due_at.isoformat()}})

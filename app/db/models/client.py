@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db.base import Base
@@ -32,3 +32,16 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None]
 
     client: Mapped[ApiClient] = relationship(back_populates="keys", lazy="raise")
+
+
+class CredentialEpoch(Base):
+    """One row (id 1): bumped in the transaction of every revocation of a key or case token.
+
+    Servers cache resolved credentials briefly; a request served from that cache reads this
+    counter in its own case statement, and a changed value sends it back to the credential's row.
+    """
+
+    __tablename__ = "credential_epoch"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(BigInteger)
