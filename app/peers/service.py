@@ -1,0 +1,161 @@
+"""Peer signals, use cases: a case's snapshot before it is evaluated, its contribution after; a platform's signals.
+
+The flow of an event post: `take_snapshot` reads the window's counters for the case's platform
+keys (one SELECT) and its own mark (one SELECT by key), leaves the case itself out, thresholds
+and buckets what is left, and hands the evaluator a PeerSnapshot; once the evaluation is stored,
+`record_contribution` compares what the evaluation says the case adds (`peer_contribution`)
+with its mark and writes only the difference (nothing at all when it did not change).
+"""
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.db.models import Case, PeerMark
+from app.evaluation.model import Evaluation, PeerSnapshot
+from app.evaluation.peers import bucket_floor
+from app.peers import repository
+from app.peers.identity import platform_keys
+
+
+@dataclass(frozen=True)
+class PeerPolicy:
+    """The thresholds of STUCKFUNDS_PEER_*; None where peer signals are switched off."""
+
+    min_cases: int = 5
+    min_clients: int = 2
+    window_days: int = 30
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> "PeerPolicy | None":
+        if not settings.peer_signals:
+            return None
+        return cls(min_cases=settings.peer_min_cases, min_clients=settings.peer_min_clients,
+                   window_days=settings.peer_window_days)
+
+
+@dataclass
+class PeerReading:
+    """What `take_snapshot` read, kept for `record_contribution` in the same transaction."""
+
+    snapshot: PeerSnapshot
+    keys: list[str]
+    mark: PeerMark | None = None
+    policy: PeerPolicy = field(default_factory=PeerPolicy)
+
+
+def keys_of_case(case: Case) -> list[str]:
+    platform = (case.intake or {}).get("platform") or {}
+    return platform_keys(case.platform_name, platform.get("app_id"), platform.get("domain"))
+
+
+def take_snapshot(*, session: Session, case: Case, policy: PeerPolicy | None,
+                  now: datetime) -> PeerReading | None:
+    """The peer snapshot for one case (itself left out); None while peer signals are off."""
+    if policy is None:
+        return None
+    keys = keys_of_case(case)
+    mark = repository.get_mark(session, case.id) if case.id is not None else None
+    since = _since(now, policy)
+    own: set[tuple[str, str]] = set()
+    if mark is not None:
+        own = {(key, signal) for key in mark.keys for signal, day in mark.signals.items()
+               if date.fromisoformat(day) >= since}
+    counts = _counts(session, keys, since)
+    for key, signal in own:
+        per_client = counts[key][signal]
+        if per_client.get(mark.client_id, 0) > 0:
+            per_client[mark.client_id] -= 1
+    return PeerReading(snapshot=_snapshot(counts, policy), keys=keys, mark=mark, policy=policy)
+
+
+def record_contribution(*, session: Session, case: Case, reading: PeerReading | None,
+                        evaluation: Evaluation, now: datetime) -> None:
+    """Bring the platform's counters in line with what this evaluation says the case adds."""
+    if reading is None:
+        return
+    new = set(evaluation.peer_contribution)
+    mark = reading.mark
+    old: dict[str, str] = dict(mark.signals) if mark is not None else {}
+    moved = mark is not None and list(mark.keys) != reading.keys
+    today = now.date()
+    deltas: repository.Deltas = defaultdict(int)
+    kept: dict[str, str] = {}
+    for signal, day in old.items():
+        if signal in new and not moved:
+            kept[signal] = day
+            continue
+        for key in mark.keys:
+            deltas[(key, date.fromisoformat(day), signal, case.client_id)] -= 1
+    for signal in sorted(new - set(kept)):
+        kept[signal] = today.isoformat()
+        for key in reading.keys:
+            deltas[(key, today, signal, case.client_id)] += 1
+    if not deltas:
+        return
+    repository.apply(session, deltas)
+    if mark is None:
+        session.add(PeerMark(case_id=case.id, client_id=case.client_id, keys=reading.keys, signals=kept))
+    else:
+        mark.keys, mark.signals = reading.keys, kept
+
+
+def platform_signals(*, session: Session, name: str | None, app_id: str | None, domain: str | None,
+                     policy: PeerPolicy | None, now: datetime) -> PeerSnapshot | None:
+    """A platform's signals as anyone may see them: thresholded and bucketed; None when off."""
+    if policy is None:
+        return None
+    since = _since(now, policy)
+    return _snapshot(_counts(session, platform_keys(name, app_id, domain), since), policy)
+
+
+def _since(now: datetime, policy: PeerPolicy) -> date:
+    return now.date() - timedelta(days=policy.window_days - 1)
+
+
+def _counts(session: Session, keys: list[str], since: date) -> dict[str, dict[str, dict[uuid.UUID, int]]]:
+    counts: dict[str, dict[str, dict[uuid.UUID, int]]] = defaultdict(lambda: defaultdict(dict))
+    if keys:
+        for key, signal, client, n in repository.window_counts(session, keys=keys, since=since):
+            counts[key][signal][client] = n
+    return counts
+
+
+def _usable(per_client: dict[uuid.UUID, int], policy: PeerPolicy) -> int:
+    """Cases behind one signal as far as they may be used: 0 below k cases or m clients.
+
+    No client counts for more than all the others together, so one client flooding a platform
+    with cases can at most double what the others report, never make a signal by itself.
+    """
+    counts = sorted((n for n in per_client.values() if n > 0), reverse=True)
+    if len(counts) < policy.min_clients:
+        return 0
+    total = min(counts[0], sum(counts[1:])) + sum(counts[1:])
+    return bucket_floor(total, policy.min_cases)
+
+
+def _snapshot(counts: dict[str, dict[str, dict[uuid.UUID, int]]], policy: PeerPolicy) -> PeerSnapshot:
+    """Per platform key, each signal thresholded and bucketed; across keys the highest of each."""
+    best: dict[str, int] = defaultdict(int)
+    excuses: dict[str, int] = {}
+    for signals in counts.values():
+        clients: set[uuid.UUID] = set()
+        for signal, per_client in signals.items():
+            floor = _usable(per_client, policy)
+            if not floor:
+                continue
+            clients |= {client for client, n in per_client.items() if n > 0}
+            if signal.startswith("excuse:"):
+                kind = signal.removeprefix("excuse:")
+                excuses[kind] = max(excuses.get(kind, 0), floor)
+            else:
+                best[signal] = max(best[signal], floor)
+        best["clients"] = max(best["clients"], bucket_floor(len(clients), policy.min_clients))
+    return PeerSnapshot(cases_stuck=best["stuck"], same_excuse=dict(sorted(excuses.items())),
+                        fee_demands=best["fee_demand"], hard_flags=best["hard_flag"],
+                        paid_out=best["paid_out"], clients=best["clients"],
+                        window_days=policy.window_days)
