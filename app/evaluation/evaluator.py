@@ -78,7 +78,15 @@ def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
         if probe:
             return _PROBE_REASON
         return Because(rule=rule.id, events=sorted(seqs_of(rule)), sources=list(rule.sources),
-                       peer_signal=peer_reason(facts_of[rule.id], facts) if peers else None)
+                       peer_signal=peer_reason(peer_facts_of(rule), facts) if peers else None)
+
+    # The peer facts behind a flag set by a rule that read them, so that a rule reading the
+    # flag (or the soft-flag count) says "peer signal" too.
+    peer_behind: dict[str, tuple[str, ...]] = {}
+
+    def peer_facts_of(rule: Rule) -> tuple[str, ...]:
+        used = facts_of[rule.id]
+        return tuple(dict.fromkeys([*used, *(f for fact in used for f in peer_behind.get(fact, ()))]))
 
     fired_all: list[str] = []
 
@@ -97,6 +105,10 @@ def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
     for rule in fire("flags"):
         facts[rule.then["flag"]] = True
         prov[rule.then["flag"]] = prov.get(rule.then["flag"], frozenset()) | seqs_of(rule)
+        if peers is not None and not probe:
+            peer_behind[rule.then["flag"]] = facts_of[rule.id]
+            if rule.then["flag"] in rs.soft_flags:
+                peer_behind["soft_flag_count"] = peer_behind.get("soft_flag_count", ()) + facts_of[rule.id]
     facts["hard_flag_count"] = sum(facts[f] for f in rs.hard_flags)
     facts["soft_flag_count"] = sum(facts[f] for f in rs.soft_flags)
     prov["hard_flag_count"] = set().union(*(prov.get(f, set()) for f in rs.hard_flags if facts[f]))
