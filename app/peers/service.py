@@ -1,10 +1,12 @@
 """Peer signals, use cases: a case's snapshot before it is evaluated, its contribution after; a platform's signals.
 
 The flow of an event post: `take_snapshot` reads the window's counters for the case's platform
-keys (one SELECT) and its own mark (one SELECT by key), leaves the case itself out, thresholds
-and buckets what is left, and hands the evaluator a PeerSnapshot; once the evaluation is stored,
-`record_contribution` compares what the evaluation says the case adds (`peer_contribution`)
-with its mark and writes only the difference (nothing at all when it did not change).
+keys (one SELECT), leaves the case itself out, thresholds and buckets what is left, and hands
+the evaluator a PeerSnapshot; once the evaluation is stored, `record_contribution` compares what
+the evaluation says the case adds (`peer_contribution`) with what it added before and writes
+only the difference. Most posts change nothing the case contributes: they cost that one SELECT.
+The case's mark (which day each signal was counted in) is read only when something changes, or
+for a case older than the window, whose own signals may have left it.
 """
 
 import uuid
@@ -46,6 +48,10 @@ class PeerReading:
     keys: list[str]
     mark: PeerMark | None = None
     policy: PeerPolicy = field(default_factory=PeerPolicy)
+    # What the case contributed after its previous evaluation, when that evaluation was made with
+    # peer signals on (so the counters hold exactly it); None when the mark must be read instead.
+    previous: frozenset[str] | None = None
+    mark_read: bool = True
 
 
 def keys_of_case(case: Case) -> list[str]:
@@ -59,18 +65,29 @@ def take_snapshot(*, session: Session, case: Case, policy: PeerPolicy | None,
     if policy is None:
         return None
     keys = keys_of_case(case)
-    mark = repository.get_mark(session, case.id) if case.id is not None else None
     since = _since(now, policy)
+    reading = PeerReading(snapshot=PeerSnapshot(), keys=keys, policy=policy)
     own: set[tuple[str, str]] = set()
-    if mark is not None:
-        own = {(key, signal) for key in mark.keys for signal, day in mark.signals.items()
-               if date.fromisoformat(day) >= since}
+    if case.id is not None:
+        stored = case.evaluation or {}
+        if stored.get("peers") is not None and case.created_at.date() >= since:
+            # Recorded with signals on, and every signal of it counted since the case opened,
+            # inside the window: its own counts are known without reading its mark.
+            reading.previous = frozenset(stored.get("peer_contribution", ()))
+            reading.mark_read = False
+            own = {(key, signal) for key in keys for signal in reading.previous}
+        else:
+            reading.mark = mark = repository.get_mark(session, case.id)
+            if mark is not None:
+                own = {(key, signal) for key in mark.keys for signal, day in mark.signals.items()
+                       if date.fromisoformat(day) >= since}
     counts = _counts(session, keys, since)
     for key, signal in own:
         per_client = counts[key][signal]
-        if per_client.get(mark.client_id, 0) > 0:
-            per_client[mark.client_id] -= 1
-    return PeerReading(snapshot=_snapshot(counts, policy), keys=keys, mark=mark, policy=policy)
+        if per_client.get(case.client_id, 0) > 0:
+            per_client[case.client_id] -= 1
+    reading.snapshot = _snapshot(counts, policy)
+    return reading
 
 
 def record_contribution(*, session: Session, case: Case, reading: PeerReading | None,
@@ -79,6 +96,10 @@ def record_contribution(*, session: Session, case: Case, reading: PeerReading | 
     if reading is None:
         return
     new = set(evaluation.peer_contribution)
+    if not reading.mark_read:
+        if new == reading.previous:
+            return
+        reading.mark = repository.get_mark(session, case.id)
     mark = reading.mark
     old: dict[str, str] = dict(mark.signals) if mark is not None else {}
     moved = mark is not None and list(mark.keys) != reading.keys
