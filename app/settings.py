@@ -108,6 +108,9 @@ class Settings(BaseSettings):
     peer_min_cases: int = Field(default=5, ge=2, le=1000)
     peer_min_clients: int = Field(default=2, ge=2, le=100)
     peer_window_days: int = Field(default=30, ge=1, le=365)
+    # Each process remembers a platform's window counts this long (0: read them on every post):
+    # advisory, bucketed counts may lag by this much in other processes, never in the writer's.
+    peer_cache_seconds: float = Field(default=10, ge=0, le=300)
 
     @field_validator("database_url")
     @classmethod

@@ -4,8 +4,9 @@ Usage (from the project root; needs the local PostgreSQL):
 
     .venv/bin/python bench/peer_signals.py [--cases 40] [--rounds 12] [--per-round 40] [--md PATH]
 
-One fresh database, two apps in this process on it: one with STUCKFUNDS_PEER_SIGNALS on, one
-off. Each opens the same number of cases from three client apps on a handful of platforms, so
+One fresh database, three apps in this process on it: signals off, signals on (the default
+10-second memory of each platform's counts) and signals on with that memory off
+(STUCKFUNDS_PEER_CACHE_SECONDS=0: one counter SELECT on every post). Each opens the same number of cases from three client apps on a handful of platforms, so
 the "on" app's counters hold real rows. Then rounds, interleaved (on, off, off, on, ...), each
 posting `--per-round` events to the app's own cases, one at a time; per post it records the
 wall time and the SQL statements sent. It prints the medians, the ratio on/off and the extra
@@ -29,7 +30,11 @@ PLATFORMS = ["鑫盛理财", "安心保险App", "瑞丰财险", "华夏钱包", 
 TEXTS = ["客服说还在审核。", "又打了一次电话，没有进展。", "公告没有更新。"]
 
 
-def build(url: str, on: bool):
+MODES = {"off": {"peer_signals": False}, "on": {"peer_signals": True},
+         "on, no cache": {"peer_signals": True, "peer_cache_seconds": 0}}
+
+
+def build(url: str, overrides: dict):
     from fastapi.testclient import TestClient
 
     from app.main import create_app
@@ -38,7 +43,7 @@ def build(url: str, on: bool):
 
     app = create_app(Settings(database_url=url, embedded_worker=False, secret_key=BENCH_SECRET_KEY,
                               rate_limit_api_key="100000000/hour", log_level="WARNING",
-                              peer_signals=on))
+                              **overrides))
     counter = {"statements": 0}
     event.listen(app.state.engine, "before_cursor_execute",
                  lambda *args, **kw: counter.__setitem__("statements", counter["statements"] + 1))
@@ -105,17 +110,17 @@ def main() -> None:
     upgrade_to_head(url)
     apps = {}
     try:
-        for mode in ("on", "off"):
-            app, http, counter = build(url, mode == "on")
+        for mode, overrides in MODES.items():
+            app, http, counter = build(url, overrides)
             http.__enter__()
             apps[mode] = (app, http, counter, open_cases(http, keys(app, 3), args.cases))
         # Warm both (the rules memo, connection pools) before measuring.
-        for mode in ("on", "off"):
+        for mode in MODES:
             _, http, counter, cases = apps[mode]
             post_round(http, counter, cases, 0, 10)
-        results = {"on": ([], []), "off": ([], [])}
+        results = {mode: ([], []) for mode in MODES}
         for r in range(args.rounds):
-            order = ("on", "off") if r % 2 == 0 else ("off", "on")
+            order = list(MODES)[r % 3:] + list(MODES)[:r % 3]  # each mode first in turn
             for mode in order:
                 _, http, counter, cases = apps[mode]
                 times, statements = post_round(http, counter, cases, r * args.per_round, args.per_round)
@@ -131,6 +136,7 @@ def main() -> None:
     mean = {m: statistics.fmean(results[m][0]) * 1000 for m in results}
     stmts = {m: statistics.fmean(results[m][1]) for m in results}
     ratio = med["on"] / med["off"]
+    ratio_nocache = med["on, no cache"] / med["off"]
     posts = len(results["on"][0])
     lines = [
         f"# Peer signals: event post, signals on vs off ({date.today().isoformat()})",
@@ -138,16 +144,19 @@ def main() -> None:
         f"Command: `.venv/bin/python bench/peer_signals.py --cases {args.cases} --rounds {args.rounds} "
         f"--per-round {args.per_round}`",
         "",
-        f"PostgreSQL, one database, two in-process apps, {args.rounds} interleaved rounds of "
+        f"PostgreSQL, one database, three in-process apps (signals off / on / on without the "
+        f"memory of counts), {args.rounds} interleaved rounds of "
         f"{args.per_round} `note_added` posts each ({posts} posts per mode), {args.cases} cases per app "
         f"on {len(PLATFORMS)} platforms from 3 clients, a quarter with fee demands.",
         "",
         "| mode | median ms/post | mean ms/post | SQL statements/post |",
         "|---|---|---|---|",
-        *(f"| {m} | {med[m]:.2f} | {mean[m]:.2f} | {stmts[m]:.2f} |" for m in ("off", "on")),
+        *(f"| {m} | {med[m]:.2f} | {mean[m]:.2f} | {stmts[m]:.2f} |" for m in MODES),
         "",
         f"**Ratio on/off (median): {ratio:.3f}** ({(ratio - 1) * 100:+.1f} %); "
         f"extra statements per post: {stmts['on'] - stmts['off']:+.2f}.",
+        f"Without the memory of counts: ratio {ratio_nocache:.3f} ({(ratio_nocache - 1) * 100:+.1f} %), "
+        f"extra statements per post: {stmts['on, no cache'] - stmts['off']:+.2f}.",
         "",
         f"Machine: {machine()}",
     ]

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.db.models import Case, CaseEvent, PeerMark
 from app.evaluation import CaseInput, CompiledRuleset, EventInput, evaluate
 from app.peers import repository
+from app.peers.cache import WINDOWS
 from app.peers.service import keys_of_case
 
 BATCH = 500
@@ -48,6 +49,7 @@ def rebuild(*, session: Session, ruleset: CompiledRuleset) -> int:
         session.flush()
     repository.apply(session, deltas)
     session.flush()
+    WINDOWS.clear()  # this process's remembered counts; other processes' lapse within seconds
     return seen
 
 

@@ -21,6 +21,7 @@ from app.db.models import Case, PeerMark
 from app.evaluation.model import Evaluation, PeerSnapshot
 from app.evaluation.peers import bucket_floor
 from app.peers import repository
+from app.peers.cache import WINDOWS
 from app.peers.identity import platform_keys
 
 
@@ -31,13 +32,16 @@ class PeerPolicy:
     min_cases: int = 5
     min_clients: int = 2
     window_days: int = 30
+    cache_seconds: float = 0
+    scope: str = ""  # the database the counts come from (the cache's scope)
 
     @classmethod
     def from_settings(cls, settings: Any) -> "PeerPolicy | None":
         if not settings.peer_signals:
             return None
         return cls(min_cases=settings.peer_min_cases, min_clients=settings.peer_min_clients,
-                   window_days=settings.peer_window_days)
+                   window_days=settings.peer_window_days, cache_seconds=settings.peer_cache_seconds,
+                   scope=settings.database_url)
 
 
 @dataclass
@@ -81,7 +85,7 @@ def take_snapshot(*, session: Session, case: Case, policy: PeerPolicy | None,
             if mark is not None:
                 own = {(key, signal) for key in mark.keys for signal, day in mark.signals.items()
                        if date.fromisoformat(day) >= since}
-    counts = _counts(session, keys, since)
+    counts = _counts(session, keys, since, policy)
     for key, signal in own:
         per_client = counts[key][signal]
         if per_client.get(case.client_id, 0) > 0:
@@ -119,6 +123,7 @@ def record_contribution(*, session: Session, case: Case, reading: PeerReading | 
     if not deltas:
         return
     repository.apply(session, deltas)
+    WINDOWS.forget(reading.policy.scope, {key for key, *_ in deltas})
     if mark is None:
         session.add(PeerMark(case_id=case.id, client_id=case.client_id, keys=reading.keys, signals=kept))
     else:
@@ -131,18 +136,26 @@ def platform_signals(*, session: Session, name: str | None, app_id: str | None, 
     if policy is None:
         return None
     since = _since(now, policy)
-    return _snapshot(_counts(session, platform_keys(name, app_id, domain), since), policy)
+    return _snapshot(_counts(session, platform_keys(name, app_id, domain), since, policy), policy)
 
 
 def _since(now: datetime, policy: PeerPolicy) -> date:
     return now.date() - timedelta(days=policy.window_days - 1)
 
 
-def _counts(session: Session, keys: list[str], since: date) -> dict[str, dict[str, dict[uuid.UUID, int]]]:
+def _counts(session: Session, keys: list[str], since: date,
+            policy: PeerPolicy) -> dict[str, dict[str, dict[uuid.UUID, int]]]:
+    def load(missing: list[str]) -> dict[str, dict[str, dict[uuid.UUID, int]]]:
+        loaded: dict[str, dict[str, dict[uuid.UUID, int]]] = defaultdict(lambda: defaultdict(dict))
+        for key, signal, client, n in repository.window_counts(session, keys=missing, since=since):
+            loaded[key][signal][client] = n
+        return loaded
+
+    found = WINDOWS.get(policy.scope, keys, since, policy.cache_seconds, load) if keys else {}
     counts: dict[str, dict[str, dict[uuid.UUID, int]]] = defaultdict(lambda: defaultdict(dict))
-    if keys:
-        for key, signal, client, n in repository.window_counts(session, keys=keys, since=since):
-            counts[key][signal][client] = n
+    for key, signals in found.items():
+        for signal, per_client in signals.items():
+            counts[key][signal] = per_client
     return counts
 
 
