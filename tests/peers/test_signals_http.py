@@ -11,7 +11,7 @@ from app.db.models import PeerCount, PeerMark
 from sqlalchemy import func, select
 
 from tests.conftest import Api
-from tests.support.payloads import ago, event, intake
+from tests.support.payloads import ahead, event, intake
 
 
 def open_case(api: Api, platform: str, *, fee: bool = False, **platform_extra) -> str:
@@ -66,6 +66,9 @@ def test_two_clients_make_a_signal_a_third_sees_only_above_the_thresholds(new_pa
     assert evaluation["peers"]["fee_demands"] == "5–9"
     text = json.dumps(r.json())
     assert not any(case_id in text for case_id in ids)
+    # Read later, the case is evaluated again with the snapshot it recorded: the same signal.
+    later = third.get(f"/v1/cases/{r.json()['id']}", params={"as_of": ahead(days=2)}).json()["evaluation"]
+    assert "S9" in later["flags"] and later["peers"] == evaluation["peers"]
 
 
 def test_a_case_is_not_counted_toward_its_own_signal(new_partner, platform):
