@@ -12,8 +12,12 @@ import re
 import unicodedata
 
 MAX_KEY = 100
-_APP_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{1,149}$")
-_DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}$")
+# What the API accepts (in the contract as well, so that a schema-valid value is never refused):
+# ASCII only; an internationalized domain is given in its xn-- form.
+APP_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{1,149}$"
+DOMAIN_PATTERN = r"^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"
+_APP_ID = re.compile(APP_ID_PATTERN)
+_DOMAIN = re.compile(DOMAIN_PATTERN)
 # Letters, marks and digits stay; separators, punctuation, symbols and controls go.
 _KEPT = ("L", "M", "N")
 
@@ -38,13 +42,14 @@ def normalize_app_id(value: str) -> str:
 def normalize_domain(value: str) -> str:
     """A web domain as a host name (no scheme, path or port), lower case, without "www."."""
     host = unicodedata.normalize("NFKC", value).strip().casefold().rstrip(".")
-    host = host.removeprefix("www.")
     try:
         host = host.encode("idna").decode("ascii")  # 鑫盛.中国 → xn--...: one form for both spellings
     except UnicodeError as exc:
         raise ValueError("not a domain name") from exc
-    if not _DOMAIN.match(host):
+    if not _DOMAIN.match(host) or not 4 <= len(host) <= 253:
         raise ValueError("a domain is a host name such as example.com, without scheme or path")
+    if host.startswith("www.") and "." in host[4:]:
+        host = host[4:]
     return host
 
 

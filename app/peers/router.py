@@ -11,7 +11,9 @@ from app.errors import InvalidRequest
 from app.evaluation.peers import bucket_label
 from app.peers import service
 from app.peers.dependencies import PeerSettings
-from app.peers.identity import normalize_app_id, normalize_domain, normalize_name
+from app.peers.identity import (
+    APP_ID_PATTERN, DOMAIN_PATTERN, normalize_app_id, normalize_domain, normalize_name,
+)
 from app.peers.schemas import PlatformSignalsRead
 
 router = APIRouter(prefix="/v1", tags=["platforms"])
@@ -26,12 +28,16 @@ def platform_signals(
     caller: CurrentCaller, session: ReadSession, now: Now, peers: PeerSettings,
     name: Annotated[str | None, Query(min_length=1, max_length=200,
                                       description="The platform's name as users write it")] = None,
-    app_id: Annotated[str | None, Query(min_length=2, max_length=150,
+    app_id: Annotated[str | None, Query(min_length=2, max_length=150, pattern=APP_ID_PATTERN,
                                         description="The app's package or bundle id")] = None,
-    domain: Annotated[str | None, Query(min_length=4, max_length=253,
-                                        description="The platform's web domain")] = None,
+    domain: Annotated[str | None, Query(min_length=4, max_length=253, pattern=DOMAIN_PATTERN,
+                                        description="The platform's web domain (xn-- form for an "
+                                                    "internationalized one)")] = None,
 ) -> PlatformSignalsRead:
     """What other cases report about a platform (by name, app id or domain): bucketed, never a case.
+
+    Give at least one of `name`, `app_id` and `domain` (422 `invalid-request` otherwise, or for a
+    name with no letter or digit in it).
 
     Lets an app warn a user before they pay anything: "cases on this platform report an unlock fee".
     """

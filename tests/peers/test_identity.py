@@ -35,6 +35,7 @@ def test_app_id_and_domain_make_keys_of_their_own():
     assert normalize_domain("WWW.XinSheng.COM.") == "xinsheng.com"
     assert normalize_domain("ｘｉｎｓｈｅｎｇ．ｃｏｍ") == "xinsheng.com"
     assert normalize_domain("鑫盛.中国") == normalize_domain("鑫盛.中国.")
+    assert normalize_domain("www.com") == "www.com"
 
 
 @pytest.mark.parametrize("bad", ["https://xinsheng.com/app", "xinsheng", "xin sheng.com", "-x.com", "x" * 300])
@@ -43,7 +44,7 @@ def test_a_domain_is_a_host_name_only(bad):
         normalize_domain(bad)
 
 
-@pytest.mark.parametrize("bad", ["a", "com.x/../y", "com x", "应用"])
+@pytest.mark.parametrize("bad", ["a", "com.x/../y", "com x", "应用", "-com.x"])
 def test_an_app_id_is_a_package_or_bundle_id(bad):
     with pytest.raises(ValueError):
         normalize_app_id(bad)
