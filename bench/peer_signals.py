@@ -17,14 +17,19 @@ import argparse
 import statistics
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-from bench.harness import BENCH_SECRET_KEY, create_pg_database, drop_pg_database, machine  # noqa: E402
+from bench.harness import (
+    BENCH_SECRET_KEY,
+    create_pg_database,
+    drop_pg_database,
+    machine,
+)
 
 PLATFORMS = ["鑫盛理财", "安心保险App", "瑞丰财险", "华夏钱包", "聚财宝"]
 TEXTS = ["客服说还在审核。", "又打了一次电话，没有进展。", "公告没有更新。"]
@@ -36,10 +41,10 @@ MODES = {"off": {"peer_signals": False}, "on": {"peer_signals": True},
 
 def build(url: str, overrides: dict):
     from fastapi.testclient import TestClient
+    from sqlalchemy import event
 
     from app.main import create_app
     from app.settings import Settings
-    from sqlalchemy import event
 
     app = create_app(Settings(database_url=url, embedded_worker=False, secret_key=BENCH_SECRET_KEY,
                               rate_limit_api_key="100000000/hour", log_level="WARNING",
@@ -56,13 +61,13 @@ def keys(app, n: int) -> list[str]:
     out = []
     for i in range(n):
         with app.state.write_sessions.begin() as session:
-            out.append(create_client(session=session, name=f"bench-{i}", now=datetime.now(timezone.utc)).key)
+            out.append(create_client(session=session, name=f"bench-{i}", now=datetime.now(UTC)).key)
     return out
 
 
 def open_cases(http, api_keys: list[str], n: int) -> list[tuple[dict, str]]:
     cases = []
-    requested = (datetime.now(timezone.utc) - timedelta(days=3)).isoformat()
+    requested = (datetime.now(UTC) - timedelta(days=3)).isoformat()
     for i in range(n):
         headers = {"Authorization": f"Bearer {api_keys[i % len(api_keys)]}"}
         body = {"platform": {"name": PLATFORMS[i % len(PLATFORMS)], "kind": "lending",
@@ -72,7 +77,7 @@ def open_cases(http, api_keys: list[str], n: int) -> list[tuple[dict, str]]:
         assert r.status_code == 201, r.text
         case_id = r.json()["id"]
         if i % 4 == 0:  # some cases demand fees, so signals are shown and the S9 rules run
-            ev = {"type": "fee_demanded", "occurred_at": datetime.now(timezone.utc).isoformat(),
+            ev = {"type": "fee_demanded", "occurred_at": datetime.now(UTC).isoformat(),
                   "data": {"fee_kind": "unfreeze"}}
             assert http.post(f"/v1/cases/{case_id}/events", json=ev, headers=headers).status_code == 201
         cases.append((headers, case_id))
@@ -83,7 +88,7 @@ def post_round(http, counter, cases, start: int, per_round: int) -> tuple[list[f
     times, statements = [], []
     for i in range(per_round):
         headers, case_id = cases[(start + i) % len(cases)]
-        ev = {"type": "note_added", "occurred_at": datetime.now(timezone.utc).isoformat(),
+        ev = {"type": "note_added", "occurred_at": datetime.now(UTC).isoformat(),
               "data": {"text": TEXTS[i % len(TEXTS)]}}
         before = counter["statements"]
         started = time.perf_counter()

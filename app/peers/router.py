@@ -12,7 +12,11 @@ from app.evaluation.peers import bucket_label
 from app.peers import service
 from app.peers.dependencies import PeerSettings
 from app.peers.identity import (
-    APP_ID_PATTERN, DOMAIN_PATTERN, normalize_app_id, normalize_domain, normalize_name,
+    APP_ID_PATTERN,
+    DOMAIN_PATTERN,
+    normalize_app_id,
+    normalize_domain,
+    normalize_name,
 )
 from app.peers.schemas import PlatformSignalsRead
 

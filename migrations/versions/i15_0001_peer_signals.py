@@ -6,8 +6,8 @@ Revision ID: i15_0001
 Revises: i14_0001
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "i15_0001"
 down_revision = "i14_0001"

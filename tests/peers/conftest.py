@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from app.db.migrate import upgrade_to_head
 from app.main import create_app
 from app.settings import Settings
-from app.db.migrate import upgrade_to_head
 from tests.conftest import TEST_SECRET_KEY, Api, fresh_pg_database, new_api_key
 
 

@@ -4,11 +4,12 @@ Also what the evaluator promises: the snapshot an evaluation used is recorded on
 again with it gives the same answer, and peer facts alone never raise a hard flag.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from fastapi.testclient import TestClient
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app.db.models import PeerCount, PeerMark
@@ -22,7 +23,7 @@ from app.settings import Settings
 from tests.conftest import Api, new_api_key
 from tests.peers.conftest import peer_settings
 from tests.peers.test_signals_http import open_case, post, signals
-from tests.support.payloads import event, intake
+from tests.support.payloads import event
 
 RULESET = CompiledRuleset(load_ruleset(Settings().rules_dir))
 
@@ -97,9 +98,9 @@ def test_thresholds_are_settings(peer_db, platform):
 
 
 CASE = CaseInput(platform_name="鑫盛理财", platform_kind="lending", platform_licensed=True,
-                 app_source="official_store", amount=Decimal("8600"), currency="CNY",
-                 withdrawal_requested_at=datetime(2026, 3, 2, 2, tzinfo=timezone.utc))
-AS_OF = datetime(2026, 3, 5, 2, tzinfo=timezone.utc)
+                 app_source="official_store", amount=Decimal(8600), currency="CNY",
+                 withdrawal_requested_at=datetime(2026, 3, 2, 2, tzinfo=UTC))
+AS_OF = datetime(2026, 3, 5, 2, tzinfo=UTC)
 FLOORS = st.sampled_from([0, 2, 5, 10, 50])
 SNAPSHOTS = st.builds(PeerSnapshot, cases_stuck=FLOORS, fee_demands=FLOORS, hard_flags=FLOORS,
                       paid_out=FLOORS, clients=FLOORS,

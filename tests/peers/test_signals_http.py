@@ -7,9 +7,9 @@ so one client flooding a platform shows nothing, and nothing ever names another 
 import json
 import uuid
 
-from app.db.models import PeerCount, PeerMark
 from sqlalchemy import func, select
 
+from app.db.models import PeerCount, PeerMark
 from tests.conftest import Api
 from tests.support.payloads import ahead, event, intake
 
