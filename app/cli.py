@@ -19,6 +19,8 @@ evidence_cli = typer.Typer(help="Look after the evidence store.", no_args_is_hel
 cli.add_typer(rules_cli, name="rules")
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(evidence_cli, name="evidence")
+peers_cli = typer.Typer(help="Peer signals: the per-platform counters.", no_args_is_help=True)
+cli.add_typer(peers_cli, name="peers")
 
 DatabaseUrl = Annotated[
     str | None,
@@ -330,6 +332,21 @@ def rules_check() -> None:
     typer.echo(f"{total - len(failures)} passed, {len(failures)} failed")
     if failures:
         raise typer.Exit(1)
+
+
+@peers_cli.command("rebuild")
+def peers_rebuild(database_url: DatabaseUrl = None) -> None:
+    """Recompute every peer counter and mark from the cases' event logs (after turning signals back on)."""
+    from app.evaluation import CompiledRuleset, load_ruleset
+    from app.peers.rebuild import rebuild
+
+    settings = _settings(database_url)
+    engine, sessions = _client_session(database_url)
+    ruleset = CompiledRuleset(load_ruleset(settings.rules_dir))
+    with sessions() as session, session.begin():
+        cases = rebuild(session=session, ruleset=ruleset)
+    engine.dispose()
+    typer.echo(f"peer counters rebuilt from {cases} case(s)")
 
 
 def main() -> None:

@@ -28,6 +28,7 @@ from app.edge.bodylimit import BodyLimitMiddleware, edge_answers_in_openapi
 from app.edge.middleware import RequestContextMiddleware
 from app.edge.contract import CONTACT, LICENSE, SERVERS, TAGS, document_routes, finish_document
 from app.edge.problems import install_problem_handlers, problems_in_openapi
+from app.peers.router import router as peers_router
 from app.rules_api.router import router as rules_router
 from app.settings import Settings, get_settings
 from app.webhooks.router import router as webhooks_router
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics_router)
     app.include_router(cases_router)
     app.include_router(rules_router)
+    app.include_router(peers_router)
     app.include_router(webhooks_router)
     app.include_router(access_router)
     app.include_router(evidence_router)

@@ -17,6 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 from app.cases.event_data import CaseEventCreate
 from app.cases.intake import CaseCreate
 from app.evaluation import CaseInput, CompiledRuleset, Evaluation, EventInput, Ruleset, evaluate
+from app.evaluation.model import PeerSnapshot
 from app.evaluation.rulebook import SCENARIO_SCHEMA, validate_document
 
 _EVENTS = TypeAdapter(list[CaseEventCreate])
@@ -31,6 +32,7 @@ class Scenario:
     as_of: datetime
     expect: dict[str, Any]
     evaluation: Evaluation | None = field(default=None)
+    peers: PeerSnapshot | None = None  # what other cases on the platform say, if anything
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -39,6 +41,7 @@ def load_scenario(path: Path) -> Scenario:
     validate_document(document, SCENARIO_SCHEMA, path)
     try:
         intake = CaseCreate.model_validate(document["intake"])
+        peers = PeerSnapshot.model_validate(document["peers"]) if "peers" in document else None
         events = _EVENTS.validate_python(document.get("events") or [])
     except ValidationError as exc:
         raise ValueError(f"{path.name}: {exc}") from exc
@@ -53,7 +56,7 @@ def load_scenario(path: Path) -> Scenario:
     as_of = document["as_of"]
     as_of = as_of if isinstance(as_of, datetime) else datetime.fromisoformat(str(as_of))
     return Scenario(path=path, name=document.get("name", path.stem), case=case, events=inputs,
-                    as_of=as_of, expect=document["expect"])
+                    as_of=as_of, expect=document["expect"], peers=peers)
 
 
 def scenario_paths(rules_dir: Path) -> list[Path]:
@@ -63,7 +66,7 @@ def scenario_paths(rules_dir: Path) -> list[Path]:
 
 def check(scenario: Scenario, compiled: CompiledRuleset) -> list[str]:
     """Run one scenario; return what did not match (empty when it passes)."""
-    ev = evaluate(scenario.case, scenario.events, scenario.as_of, compiled)
+    ev = evaluate(scenario.case, scenario.events, scenario.as_of, compiled, peers=scenario.peers)
     scenario.evaluation = ev
     x = scenario.expect
     problems: list[str] = []

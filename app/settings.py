@@ -99,6 +99,19 @@ class Settings(BaseSettings):
     webhook_allowed_networks: list[IPv4Network | IPv6Network] = Field(default_factory=list)
     allow_private_webhook_urls: bool = False
 
+    # Peer signals (app/peers/): what other cases on the same platform say. A signal is used or
+    # shown only when it rests on at least `peer_min_cases` distinct cases from at least
+    # `peer_min_clients` distinct client apps (never fewer than 2 of each: one client alone must
+    # not move another's advice), counted over the last `peer_window_days` days. Off: no signals
+    # are read or shown and no counter is written (`stuckfunds peers rebuild` after turning back on).
+    peer_signals: bool = True
+    peer_min_cases: int = Field(default=5, ge=2, le=1000)
+    peer_min_clients: int = Field(default=2, ge=2, le=100)
+    peer_window_days: int = Field(default=30, ge=1, le=365)
+    # Each process remembers a platform's window counts this long (0: read them on every post):
+    # advisory, bucketed counts may lag by this much in other processes, never in the writer's.
+    peer_cache_seconds: float = Field(default=10, ge=0, le=300)
+
     @field_validator("database_url")
     @classmethod
     def _known_backend(cls, value: str) -> str:

@@ -87,9 +87,11 @@ def app(database_url):
     # The sweeper is driven explicitly by the tests that need it, never by a background thread.
     # Every test request comes from one address: the limit on failed authentications is
     # tested with apps of its own (tests/auth/test_limits_cors_audit_logs.py).
+    # Peer signals join cases across clients, and this database holds every test's cases on the
+    # same few platforms: they are tested on databases of their own (tests/peers/).
     application = create_app(Settings(database_url=database_url, embedded_worker=False,
                                       allow_private_webhook_urls=True, secret_key=TEST_SECRET_KEY,
-                                      rate_limit_auth_failures="100000000/hour"))
+                                      rate_limit_auth_failures="100000000/hour", peer_signals=False))
     yield application
     application.state.engine.dispose()
 

@@ -2,9 +2,10 @@
 
 from typing import Annotated, Literal
 
-from pydantic import StrictBool, StringConstraints
+from pydantic import AfterValidator, StrictBool, StringConstraints
 
 from app.locales import Locale
+from app.peers.identity import APP_ID_PATTERN, DOMAIN_PATTERN, normalize_app_id, normalize_domain
 from app.schemas import Money, PastOrNowDatetime, Schema
 
 __all__ = ["CaseCreate", "PlatformIn"]
@@ -31,6 +32,13 @@ class PlatformIn(Schema):
     licensed: StrictBool | None = None
     # An app from a link or QR code is red flag R3, so the answer matters from the first evaluation.
     app_source: Literal["official_store", "link_or_qr", "website", "other", "unknown"] | None = None
+    # Optional, for peer signals: other cases on the same platform are found by its name, and by
+    # these where given (stored lower case; a domain as a host name, its "www." left out, an
+    # internationalized one in its xn-- form).
+    app_id: Annotated[str, StringConstraints(min_length=2, max_length=150, pattern=APP_ID_PATTERN),
+                      AfterValidator(normalize_app_id)] | None = None
+    domain: Annotated[str, StringConstraints(min_length=4, max_length=253, pattern=DOMAIN_PATTERN),
+                      AfterValidator(normalize_domain)] | None = None
 
 
 class CaseCreate(Schema):

@@ -4,6 +4,7 @@ from typing import Any
 
 from app.cases.schemas import EvaluationRead, UpcomingRead
 from app.evaluation.catalogue import render
+from app.evaluation.peers import bucket_label
 from app.evaluation.rulebook import Ruleset
 from app.locales import Locale
 
@@ -17,8 +18,18 @@ def present_evaluation(evaluation: dict[str, Any], ruleset: Ruleset, locale: Loc
     remedies = [_remedy(r, regulator, ruleset, locale) for r in evaluation.get("remedies", [])]
     return EvaluationRead.model_validate(
         {**evaluation, "next_actions": next_actions, "deadlines": deadlines, "remedies": remedies,
-         "locale": locale, "regulator": regulator}
+         "locale": locale, "regulator": regulator, "peers": _peers(evaluation.get("peers"))}
     )
+
+
+def _peers(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Bucket floors as the ranges people read ("5–9"); null for a signal below the thresholds."""
+    if snapshot is None:
+        return None
+    shown = {name: bucket_label(value) if value else None for name, value in snapshot.items()
+             if name not in ("same_excuse", "window_days")}
+    return {**shown, "window_days": snapshot["window_days"],
+            "same_excuse": {kind: bucket_label(value) for kind, value in snapshot["same_excuse"].items()}}
 
 
 def _remedy(item: dict[str, Any], regulator: dict[str, Any] | None, ruleset: Ruleset,

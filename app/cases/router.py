@@ -27,6 +27,7 @@ from app.edge.idempotency import IdempotencyGuard
 from app.edge.contract import answers, problems
 from app.edge.pagination import Cursor, PageLimit, decode_cursor, encode_cursor
 from app.errors import Forbidden, InvalidRequest, NotFound
+from app.peers.dependencies import PeerSettings
 from app.schemas import OffsetDatetime
 
 router = APIRouter(prefix="/v1", tags=["cases"])
@@ -82,7 +83,7 @@ def _written(model: BaseModel, *, headers: dict[str, str], status_code: int = 20
                         **problems(409)})
 def open_case(body: CaseCreate, caller: CurrentCaller, actor: ActingAs, idem: IdempotencyGuard,
               session: WriteSession, ruleset: CurrentRuleset, now: Now, locale: Locale,
-              lead: WarningLead, request: Request,
+              lead: WarningLead, request: Request, peers: PeerSettings,
               issue_token_: Annotated[bool, Query(alias="issue_token", description=(
                   "Also return a token for this one case, for the end user's own app"))] = False,
               ) -> Response:
@@ -90,7 +91,7 @@ def open_case(body: CaseCreate, caller: CurrentCaller, actor: ActingAs, idem: Id
     if idem.replay:
         return idem.replay
     case = service.open_case(session=session, client_id=caller.client_id, case_in=body,
-                             ruleset=ruleset, now=now, warning_lead=lead, actor=actor)
+                             ruleset=ruleset, now=now, warning_lead=lead, actor=actor, peers=peers)
     read = _case_read(case, case.evaluation, ruleset, locale or body.locale or DEFAULT_LOCALE)
     if issue_token_:
         ttl = timedelta(days=request.app.state.settings.case_token_ttl_days)
@@ -156,7 +157,7 @@ async def get_case(target: ReadableCase, request: Request, ruleset: CurrentRules
 @confirms_credential
 async def append_event(target: WritableCase, body: CaseEventCreate, raw: RawBody, actor: ActingAs,
                        idem: IdempotencyGuard, request: Request, ruleset: CurrentRuleset, now: Now,
-                       locale: Locale, lead: WarningLead, max_events: MaxEvents,
+                       locale: Locale, lead: WarningLead, max_events: MaxEvents, peers: PeerSettings,
                        if_match: IfMatch = None) -> Response:
     """Append an event to the case's log; answers with the stored event and the new evaluation.
 
@@ -169,7 +170,7 @@ async def append_event(target: WritableCase, body: CaseEventCreate, raw: RawBody
         result = service.append_event(
             session=session, target=target, event_in=body, raw=raw,
             ruleset=ruleset, now=now, warning_lead=lead, actor=actor, if_match=if_match,
-            max_events=max_events)
+            max_events=max_events, peers=peers)
         case, event, evaluation = result
         appended = EventAppended(
             event=EventRead.model_validate(event),

@@ -19,6 +19,25 @@ class BecauseRead(BaseModel):
     events: list[int] = Field(description="The `seq` of the events the rule looked at")
     sources: list[str] = Field(description="Guide sections and FACTS.md ids behind the rule")
     reason: str = Field(description="Why, in the response language")
+    peer_signal: dict[str, str] | None = Field(
+        default=None, description='Set when the rule read peer signals: "peer signal" and the bucketed '
+                                  'counts it rested on, e.g. {"fee_demands": "5–9"}; never another case')
+
+
+PeerBucket = Annotated[str | None, Field(description='A range such as "5–9", "10–49" or "50+"; null when '
+                                                     "below the thresholds or none")]
+
+
+class PeersRead(BaseModel):
+    """The peer signals this evaluation used: other cases on the same platform, never this one."""
+
+    cases_stuck: PeerBucket
+    same_excuse: dict[str, str] = Field(description="Other open cases by the kind of notice they were given")
+    fee_demands: PeerBucket
+    hard_flags: PeerBucket
+    paid_out: PeerBucket
+    clients: PeerBucket
+    window_days: int
 
 
 class ActionRead(BaseModel):
@@ -87,6 +106,11 @@ class EvaluationRead(BaseModel):
     remedies: list[RemedyRead] = Field(
         default_factory=list, description="Routes to redress still open, most direct first (dispute track)")
     rules_fired: list[str]
+    peers: PeersRead | None = Field(
+        default=None, description="The peer signals the evaluation used; null when switched off")
+    peer_contribution: list[str] = Field(
+        default_factory=list, description="What this case adds to its platform's peer signals: stuck, "
+                                          "excuse:<notice kind>, fee_demand, hard_flag, paid_out")
     ruleset_version: str
     ruleset_hash: str
     as_of: datetime

@@ -25,10 +25,13 @@ from app.cases.intake import CaseCreate
 from app.db.models import Case, CaseEvent
 from app.evaluation import CaseInput, CompiledRuleset, Evaluation, EventInput
 from app.evaluation import evaluate as _evaluate
+from app.evaluation.model import PeerSnapshot
 from app import audit
 from app.auth.actor import Actor
 from app.errors import Conflict, InvalidRequest, PreconditionFailed, PreconditionRequired, ProblemError
 from app.metrics import count_event, timed_evaluation
+from app.peers import service as peer_signals
+from app.peers.service import PeerPolicy
 from app.schemas import OffsetDatetime
 
 _CURSOR_TIME: TypeAdapter[datetime] = TypeAdapter(OffsetDatetime)
@@ -91,7 +94,8 @@ def _project(case: Case, evaluation: Evaluation) -> None:
 
 def open_case(*, session: Session, client_id: uuid.UUID, case_in: CaseCreate,
               ruleset: CompiledRuleset, now: datetime,
-              warning_lead: timedelta = DEFAULT_WARNING_LEAD, actor: Actor | None = None) -> Case:
+              warning_lead: timedelta = DEFAULT_WARNING_LEAD, actor: Actor | None = None,
+              peers: PeerPolicy | None = None) -> Case:
     """Store a new case with its first evaluation."""
     p = case_in.platform
     case = Case(
@@ -102,7 +106,8 @@ def open_case(*, session: Session, client_id: uuid.UUID, case_in: CaseCreate,
         locale=case_in.locale, intake=case_in.model_dump(mode="json"),
         created_at=now, updated_at=now, version=1, last_seq=0, notify_seq=0,
     )
-    evaluation = evaluate(intake_input(case_in), [], now, ruleset)
+    reading = peer_signals.take_snapshot(session=session, case=case, policy=peers, now=now)
+    evaluation = evaluate(intake_input(case_in), [], now, ruleset, reading and reading.snapshot)
     _project(case, evaluation)
     session.add(case)
     try:
@@ -110,6 +115,8 @@ def open_case(*, session: Session, client_id: uuid.UUID, case_in: CaseCreate,
     except IntegrityError as exc:
         raise Conflict(f"A case with external_ref {case_in.external_ref!r} already exists.",
                        field="external_ref") from exc
+    peer_signals.record_contribution(session=session, case=case, reading=reading,
+                                     evaluation=evaluation, now=now)
     # A new case has no previous status to change from; only deadlines can be announced.
     notify_changes(session=session, case=case, previous=None, evaluation=evaluation, now=now,
                    warning_lead=warning_lead)
@@ -142,7 +149,7 @@ def etag_of(case: Case) -> str:
 def append_event(*, session: Session, target: CaseToWrite, event_in: CaseEventCreate, raw: dict[str, Any], ruleset: CompiledRuleset,
                  now: datetime, warning_lead: timedelta = DEFAULT_WARNING_LEAD,
                  actor: Actor | None = None, if_match: str | None = None,
-                 max_events: int | None = None) -> Appended:
+                 max_events: int | None = None, peers: PeerPolicy | None = None) -> Appended:
     """Append one event under the case's lock, then re-evaluate and store the projection.
 
     One statement loads the case (locked) and its log; the new event joins the log in memory,
@@ -173,9 +180,13 @@ def append_event(*, session: Session, target: CaseToWrite, event_in: CaseEventCr
     case.last_seq = event.seq
     case.version += 1
     case.updated_at = now
-    evaluation = evaluate(case_input(case), event_inputs([*log, event]), now, ruleset)
+    reading = peer_signals.take_snapshot(session=session, case=case, policy=peers, now=now)
+    evaluation = evaluate(case_input(case), event_inputs([*log, event]), now, ruleset,
+                          reading and reading.snapshot)
     store_evaluation(session=session, case=case, evaluation=evaluation, now=now,
                      warning_lead=warning_lead)
+    peer_signals.record_contribution(session=session, case=case, reading=reading,
+                                     evaluation=evaluation, now=now)
     if actor is not None:
         audit.record(session, actor=actor, case_id=case.id, action="event.appended", now=now,
                      seq=event.seq, type=event.type)
@@ -215,12 +226,16 @@ def update_case(*, session: Session, target: CaseToWrite, changes: dict[str, Any
 
 
 def reevaluate(*, session: Session, case: Case, ruleset: CompiledRuleset, now: datetime,
-               warning_lead: timedelta = DEFAULT_WARNING_LEAD) -> Evaluation:
+               warning_lead: timedelta = DEFAULT_WARNING_LEAD,
+               peers: PeerPolicy | None = None) -> Evaluation:
     """Evaluate a locked case again at `now` (time moved on) and store the result."""
+    reading = peer_signals.take_snapshot(session=session, case=case, policy=peers, now=now)
     evaluation = evaluate(case_input(case), event_inputs(repository.list_events(session, case_id=case.id)),
-                          now, ruleset)
+                          now, ruleset, reading and reading.snapshot)
     store_evaluation(session=session, case=case, evaluation=evaluation, now=now,
                      warning_lead=warning_lead)
+    peer_signals.record_contribution(session=session, case=case, reading=reading,
+                                     evaluation=evaluation, now=now)
     session.flush()
     return evaluation
 
@@ -233,7 +248,15 @@ def current_evaluation(*, session: Session, case: Case, ruleset: CompiledRuleset
     if as_of is None and not stale and not moved:
         return case.evaluation
     events = event_inputs(repository.list_events(session, case_id=case.id))
-    return evaluate(case_input(case), events, as_of or now, ruleset).model_dump(mode="json")
+    return evaluate(case_input(case), events, as_of or now, ruleset,
+                    _peers_used(case.evaluation)).model_dump(mode="json")
+
+
+def _peers_used(evaluation: dict[str, Any]) -> PeerSnapshot | None:
+    # A read evaluates again with the peer snapshot the stored evaluation used: no counter read,
+    # and the same answer the case was last given, moved on in time only.
+    peers = evaluation.get("peers")
+    return PeerSnapshot.model_validate(peers) if peers else None
 
 
 def upcoming_change(*, session: Session, case: Case, evaluation: dict[str, Any],
@@ -246,7 +269,8 @@ def upcoming_change(*, session: Session, case: Case, evaluation: dict[str, Any],
     if at is None:
         return None
     events = event_inputs(repository.list_events(session, case_id=case.id))
-    later = evaluate(case_input(case), events, datetime.fromisoformat(at), ruleset).model_dump(mode="json")
+    later = evaluate(case_input(case), events, datetime.fromisoformat(at), ruleset,
+                     _peers_used(evaluation)).model_dump(mode="json")
     # New, or more urgent than now (a reminder that becomes "chase them today").
     known = {(a["action"], a["priority"]) for a in evaluation["next_actions"]}
     was_open = {d["kind"] for d in evaluation["deadlines"] if not d["lapsed"]}

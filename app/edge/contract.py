@@ -204,6 +204,7 @@ TAGS = [
     {"name": "access", "description": "Case tokens for the end user's own app, and the audit trail"},
     {"name": "webhooks", "description": "Notifications of status, risk and deadline changes"},
     {"name": "rules", "description": "The loaded ruleset and every action it can recommend"},
+    {"name": "platforms", "description": "Peer signals: what other cases report about a platform, bucketed, before a case is opened"},
     {"name": "health", "description": "Liveness, readiness and Prometheus metrics (no credentials)"},
     {"name": "webapp", "description": "The page for the person who is stuck, and the labels it shows"},
 ]

@@ -1,7 +1,8 @@
 """Evaluation, the pipeline: facts → flags → gate → route → clocks → status → actions → remedies.
 
-`evaluate` is a pure function of (case, events, as_of, ruleset): it reads no clock, no
-database and no settings, so the same inputs always give the same Evaluation. Each stage's
+`evaluate` is a pure function of (case, events, as_of, ruleset, peers): it reads no clock, no
+database and no settings, so the same inputs always give the same Evaluation; the peer snapshot
+it was given is recorded on it, so it can be evaluated again the same way. Each stage's
 rules are matched by durable-rules; this module only applies the declared outputs, with one
 conflict policy everywhere: the highest `priority` wins (the loader refuses ties).
 """
@@ -14,6 +15,7 @@ from app.evaluation.calendar import CHINA_TZ
 from app.evaluation.durable_adapter import CompiledRuleset
 from app.evaluation.facts import FACTS, DerivedFacts, derive
 from app.evaluation.memo import DECISIONS, rule_index
+from app.evaluation.peers import contribution, peer_facts, peer_reason
 from app.evaluation.model import (
     ActionAdvice,
     Because,
@@ -21,6 +23,7 @@ from app.evaluation.model import (
     Deadline,
     Evaluation,
     EventInput,
+    PeerSnapshot,
     RegulatorRoute,
     RemedyAdvice,
 )
@@ -39,19 +42,19 @@ class EvaluationError(Exception):
 
 
 def evaluate(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
-             ruleset: CompiledRuleset) -> Evaluation:
-    """Evaluate a case's event log as it stood at `as_of`."""
+             ruleset: CompiledRuleset, peers: PeerSnapshot | None = None) -> Evaluation:
+    """Evaluate a case's event log as it stood at `as_of`, with what other cases say (`peers`)."""
     # Events after as_of had not happened yet; the later probes must not see them either.
     events = [e for e in events if e.occurred_at <= as_of]
-    evaluation, candidates = _run(case, events, as_of, ruleset)
+    evaluation, candidates = _run(case, events, as_of, ruleset, peers)
     if evaluation.escalation_level is None:  # resolved or closed: time changes nothing any more
         return evaluation
     return evaluation.model_copy(update={"next_transition_at": _next_transition(
-        evaluation, candidates, lambda at: _run(case, events, at, ruleset, probe=True))})
+        evaluation, candidates, lambda at: _run(case, events, at, ruleset, peers, probe=True))})
 
 
 def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
-         ruleset: CompiledRuleset, *, probe: bool = False):
+         ruleset: CompiledRuleset, peers: PeerSnapshot | None = None, *, probe: bool = False):
     """One pass of every stage at `as_of`; also the instants at which a time-based fact moves.
 
     A probe (`probe=True`) only asks whether the answer differs at `as_of`: it returns the
@@ -60,6 +63,7 @@ def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
     rs = ruleset.ruleset
     derived = derive(case, events, as_of)
     facts = dict(derived.values)
+    facts.update(peer_facts(peers, facts["notice_kind"]))
     # Provenance is never changed in place, only replaced, so derive's sets are shared, not copied.
     prov = dict(derived.provenance)
     by_id, facts_of = rule_index(rs)
@@ -73,7 +77,16 @@ def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
     def because(rule: Rule) -> Because:
         if probe:
             return _PROBE_REASON
-        return Because(rule=rule.id, events=sorted(seqs_of(rule)), sources=list(rule.sources))
+        return Because(rule=rule.id, events=sorted(seqs_of(rule)), sources=list(rule.sources),
+                       peer_signal=peer_reason(peer_facts_of(rule), facts) if peers else None)
+
+    # The peer facts behind a flag set by a rule that read them, so that a rule reading the
+    # flag (or the soft-flag count) says "peer signal" too.
+    peer_behind: dict[str, tuple[str, ...]] = {}
+
+    def peer_facts_of(rule: Rule) -> tuple[str, ...]:
+        used = facts_of[rule.id]
+        return tuple(dict.fromkeys([*used, *(f for fact in used for f in peer_behind.get(fact, ()))]))
 
     fired_all: list[str] = []
 
@@ -92,6 +105,10 @@ def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
     for rule in fire("flags"):
         facts[rule.then["flag"]] = True
         prov[rule.then["flag"]] = prov.get(rule.then["flag"], frozenset()) | seqs_of(rule)
+        if peers is not None and not probe:
+            peer_behind[rule.then["flag"]] = facts_of[rule.id]
+            if rule.then["flag"] in rs.soft_flags:
+                peer_behind["soft_flag_count"] = peer_behind.get("soft_flag_count", ()) + facts_of[rule.id]
     facts["hard_flag_count"] = sum(facts[f] for f in rs.hard_flags)
     facts["soft_flag_count"] = sum(facts[f] for f in rs.soft_flags)
     prov["hard_flag_count"] = set().union(*(prov.get(f, set()) for f in rs.hard_flags if facts[f]))
@@ -186,6 +203,8 @@ def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
         promises=derived.promises,
         remedies=list(remedies.values()),
         rules_fired=fired_all,
+        peers=peers,
+        peer_contribution=contribution(facts, open_case=level is not None, hard_flags=rs.hard_flags),
         ruleset_version=rs.version,
         ruleset_hash=rs.hash,
         as_of=as_of,

@@ -60,6 +60,15 @@ fact("days_since_regulator_complaint", int, "days since the regulator complaint 
 fact("police_report_after_settled", bool,
      "a police report came after the case was last paid in full or closed")
 
+# Peer signals (app/evaluation/peers.py): other cases on the same platform, never this one,
+# as bucket floors (0 = below the k cases / m clients thresholds, or signals off).
+fact("peer_cases_stuck", int, "other open cases on this platform with a stuck withdrawal (bucket floor)")
+fact("peer_same_excuse", int, "other open cases on this platform given the same kind of notice (bucket floor)")
+fact("peer_fee_demands", int, "other cases on this platform reporting a demand for money to release it (bucket floor)")
+fact("peer_hard_flags", int, "other cases on this platform with a hard red flag (bucket floor)")
+fact("peer_paid_out", int, "other cases on this platform paid in full (bucket floor)")
+fact("peer_clients", int, "distinct client apps behind the platform's peer signals (bucket floor)")
+
 _anchor("first_failure_at", "the first refused withdrawal")
 _anchor("withdrawal_requested_at", "the intake's withdrawal request")
 _anchor("latest_promise_at", "the date of the latest outstanding promise")

@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 Track = Literal["dispute", "fraud"]
 RiskLevel = Literal["low", "medium", "high", "critical"]
@@ -66,6 +66,9 @@ class Because(_Out):
     rule: str
     events: list[int]
     sources: list[str]
+    # Set when the rule read peer facts: "peer signal" and the bucketed counts it rested on
+    # ({"fee_demands": "5–9"}), never which cases or clients they came from.
+    peer_signal: dict[str, str] | None = None
 
 
 class ActionAdvice(_Out):
@@ -114,6 +117,29 @@ class RegulatorRoute(_Out):
     because: Because
 
 
+# Bucket edges for peer counts: a count is shown as the floor of its bucket (k–9, 10–49, 50+),
+# so neither a client nor a rule ever sees an exact number of other cases.
+PEER_BUCKET_EDGES = (10, 50)
+PeerCount = Annotated[int, Field(ge=0, le=1_000_000)]
+
+
+class PeerSnapshot(_Out):
+    """What other cases on the same platform say, as the evaluation used it.
+
+    Every count is already thresholded (0 below k cases or m clients) and bucketed (its bucket's
+    floor), and leaves the case itself out; `same_excuse` is keyed by notice kind, so the
+    evaluator picks the count for the excuse this case was given.
+    """
+
+    cases_stuck: PeerCount = 0
+    same_excuse: dict[Annotated[str, Field(max_length=40)], PeerCount] = Field(default={}, max_length=16)
+    fee_demands: PeerCount = 0
+    hard_flags: PeerCount = 0
+    paid_out: PeerCount = 0
+    clients: PeerCount = 0
+    window_days: int = Field(default=30, ge=1, le=365)
+
+
 class Evaluation(_Out):
     status: str
     escalation_level: int | None
@@ -130,6 +156,10 @@ class Evaluation(_Out):
     promises: list[PromiseEntry] = []
     remedies: list[RemedyAdvice] = []
     rules_fired: list[str]
+    # The peer snapshot this evaluation used (None: peer signals off), so evaluating again with
+    # it gives the same answer; and what this case itself adds to its platform's signals.
+    peers: PeerSnapshot | None = None
+    peer_contribution: list[str] = []
     ruleset_version: str
     ruleset_hash: str
     as_of: datetime

@@ -8,6 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request, Response
 
 from app.edge.auth import ActingAs
+from app.peers.service import PeerPolicy
 from app.edge.idempotency import IdempotencyGuard
 from app.cases.dependencies import CaseForCaller, CaseForPartner, CaseId, WritableCase
 from app.edge.session import ReadSession, WriteSession
@@ -60,7 +61,7 @@ def upload_evidence(
         max_bytes=settings.evidence_max_bytes, media_types=settings.evidence_media_types,
         ruleset=ruleset, now=now, warning_lead=lead, actor=actor,
         case_quota=settings.evidence_case_quota_bytes, client_quota=settings.evidence_client_quota_bytes,
-        max_events=settings.case_max_events)
+        max_events=settings.case_max_events, peers=PeerPolicy.from_settings(settings))
     return idem.complete(session, _json(EvidenceRead.model_validate(evidence), 201 if created else 200,
                                         case.id))
 

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.peers.service import PeerPolicy
 from app.auth.actor import Actor
 from app.cases import repository as cases_repository
 from app.cases.repository import CaseToWrite
@@ -105,7 +106,7 @@ def save_evidence(*, session: Session, store: LocalEvidenceStore, case: CaseToWr
                   warning_lead: timedelta = cases_service.DEFAULT_WARNING_LEAD,
                   actor: Actor | None = None, case_quota: int | None = None,
                   client_quota: int | None = None, max_events: int | None = None,
-                  ) -> tuple[EvidenceFile, bool]:
+                  peers: PeerPolicy | None = None) -> tuple[EvidenceFile, bool]:
     """Store the file by its hash and record it as an event; (evidence, created)."""
     # A case that is not there answers 404 before the upload is copied and sniffed.
     cases_repository.load_case(session, case, lock=False)
@@ -145,7 +146,8 @@ def save_evidence(*, session: Session, store: LocalEvidenceStore, case: CaseToWr
     raw = {**posted, "upload": {"name": original_name, "size": staged.size, "media_type": media_type}}
     _, event, _ = cases_service.append_event(
         session=session, target=case, event_in=event_in, raw=raw,
-        ruleset=ruleset, now=now, warning_lead=warning_lead, actor=actor, max_events=max_events)
+        ruleset=ruleset, now=now, warning_lead=warning_lead, actor=actor, max_events=max_events,
+        peers=peers)
     evidence = EvidenceFile(
         id=evidence_id, case_id=case.id, sha256=staged.sha256, size=staged.size,
         media_type=media_type, kind=kind, captured_at=captured_at.astimezone(timezone.utc),

@@ -15,6 +15,7 @@ from sqlalchemy.orm import sessionmaker
 
 from app.db.models import WorkerLease
 from app.evaluation import CompiledRuleset
+from app.peers.service import PeerPolicy
 from app.edge.idempotency import purge_expired
 from app.settings import Settings
 from app.webhooks.transport import webhook_client
@@ -49,7 +50,7 @@ class Worker:
         while True:
             ids = sweep_due_cases(sessions=self.sessions, ruleset=self.ruleset, now=self.clock(),
                                   batch_size=self.settings.worker_batch_size, warning_lead=lead,
-                                  worker_id=self.id)
+                                  worker_id=self.id, peers=PeerPolicy.from_settings(self.settings))
             swept += len(ids)
             if len(ids) < self.settings.worker_batch_size:
                 break

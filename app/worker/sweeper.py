@@ -15,13 +15,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.cases import service
 from app.db.models import Case
 from app.evaluation import CompiledRuleset
+from app.peers.service import PeerPolicy
 
 log = logging.getLogger("stuckfunds.sweeper")
 RETRY_FAILED_AFTER = timedelta(minutes=15)
 
 
 def sweep_due_cases(*, sessions: sessionmaker, ruleset: CompiledRuleset, now: datetime,
-                    batch_size: int, warning_lead: timedelta, worker_id: str = "") -> list[uuid.UUID]:
+                    batch_size: int, warning_lead: timedelta, worker_id: str = "",
+                    peers: PeerPolicy | None = None) -> list[uuid.UUID]:
     """Process one batch of due cases in one transaction; returns their ids."""
     with sessions() as session, session.begin():
         cases = _claim(session, now=now, limit=batch_size)
@@ -32,7 +34,7 @@ def sweep_due_cases(*, sessions: sessionmaker, ruleset: CompiledRuleset, now: da
                 # and so stall forever, the whole batch.
                 with session.begin_nested():
                     evaluation = service.reevaluate(session=session, case=case, ruleset=ruleset,
-                                                    now=now, warning_lead=warning_lead)
+                                                    now=now, warning_lead=warning_lead, peers=peers)
             except Exception:
                 log.exception("case sweep failed", extra={"case_id": str(case.id), "worker": worker_id})
                 case.next_wakeup_at = now + RETRY_FAILED_AFTER

@@ -61,6 +61,7 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("POST", "/v1/evaluate"): Row(PARTNER, lambda w: {"json": {"case": intake(), "events": []}}),
     ("GET", "/v1/actions"): Row(PARTNER),
     ("GET", "/v1/rules"): Row(PARTNER),
+    ("GET", "/v1/platforms/signals"): Row(PARTNER, lambda w: {"params": {"name": "安心保险"}}),
     # Webhooks: the partner's own plumbing.
     ("POST", "/v1/webhooks"): Row(PARTNER, lambda w: {"json": {"url": RECEIVER}}),
     ("GET", "/v1/webhooks"): Row(PARTNER),
