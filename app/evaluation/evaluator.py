@@ -13,7 +13,7 @@ from typing import Any
 
 from app.evaluation.calendar import CHINA_TZ
 from app.evaluation.durable_adapter import CompiledRuleset
-from app.evaluation.facts import FACTS, DerivedFacts, derive
+from app.evaluation.facts import FACTS, DerivedFacts, FoldedLog, conclude, fold_log
 from app.evaluation.memo import DECISIONS, rule_index
 from app.evaluation.peers import contribution, peer_facts, peer_reason
 from app.evaluation.model import (
@@ -46,14 +46,16 @@ def evaluate(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
     """Evaluate a case's event log as it stood at `as_of`, with what other cases say (`peers`)."""
     # Events after as_of had not happened yet; the later probes must not see them either.
     events = [e for e in events if e.occurred_at <= as_of]
-    evaluation, candidates = _run(case, events, as_of, ruleset, peers)
+    # Folded once: the probes see the same events, only later (facts.conclude).
+    folded = fold_log(case, events)
+    evaluation, candidates = _run(folded, events, as_of, ruleset, peers)
     if evaluation.escalation_level is None:  # resolved or closed: time changes nothing any more
         return evaluation
     return evaluation.model_copy(update={"next_transition_at": _next_transition(
-        evaluation, candidates, lambda at: _run(case, events, at, ruleset, peers, probe=True))})
+        evaluation, candidates, lambda at: _run(folded, events, at, ruleset, peers, probe=True))})
 
 
-def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
+def _run(folded: FoldedLog, events: Sequence[EventInput], as_of: datetime,
          ruleset: CompiledRuleset, peers: PeerSnapshot | None = None, *, probe: bool = False):
     """One pass of every stage at `as_of`; also the instants at which a time-based fact moves.
 
@@ -61,8 +63,8 @@ def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
     answer's `_signature` alone, without building the output models.
     """
     rs = ruleset.ruleset
-    derived = derive(case, events, as_of)
-    facts = dict(derived.values)
+    derived = conclude(folded, as_of)
+    facts = derived.values  # conclude's own copy
     facts.update(peer_facts(peers, facts["notice_kind"]))
     # Provenance is never changed in place, only replaced, so derive's sets are shared, not copied.
     prov = dict(derived.provenance)
