@@ -9,7 +9,8 @@ conflict policy everywhere: the highest `priority` wins (the loader refuses ties
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 from app.evaluation.calendar import CHINA_TZ
 from app.evaluation.durable_adapter import CompiledRuleset
@@ -33,8 +34,18 @@ DAY = timedelta(days=1)
 NO_DEADLINE = 99_999  # days_left of a deadline that does not exist
 MAX_PROBES = 12
 _TICK = timedelta(microseconds=1)
+_PRIORITY = attrgetter("priority")
 # A probe's deadlines need a reason only to be built; it never leaves the probe.
 _PROBE_REASON = Because(rule="probe", events=[], sources=[])
+
+
+class _ProbeDeadline(NamedTuple):
+    """A deadline as a probe sees it: what `_run` reads of one, without building the model."""
+
+    kind: str
+    due_at: datetime
+    lapsed: bool
+    because: Because
 
 
 class EvaluationError(Exception):
@@ -63,7 +74,7 @@ def _run(folded: FoldedLog, events: Sequence[EventInput], as_of: datetime,
     answer's `_signature` alone, without building the output models.
     """
     rs = ruleset.ruleset
-    derived = conclude(folded, as_of)
+    derived = conclude(folded, as_of, promises=not probe)
     facts = derived.values  # conclude's own copy
     facts.update(peer_facts(peers, facts["notice_kind"]))
     # Provenance is never changed in place, only replaced, so derive's sets are shared, not copied.
@@ -76,11 +87,12 @@ def _run(folded: FoldedLog, events: Sequence[EventInput], as_of: datetime,
             seqs |= prov.get(fact, set())
         return seqs
 
-    def because(rule: Rule) -> Because:
+    def because(rule: Rule, also: frozenset[int] = frozenset()) -> Because:
         if probe:
             return _PROBE_REASON
-        return Because(rule=rule.id, events=sorted(seqs_of(rule)), sources=list(rule.sources),
-                       peer_signal=peer_reason(peer_facts_of(rule), facts) if peers else None)
+        return Because(
+            rule=rule.id, events=sorted(seqs_of(rule) | also), sources=list(rule.sources),
+            peer_signal=peer_reason(peer_facts_of(rule), facts) if peers else None)
 
     # The peer facts behind a flag set by a rule that read them, so that a rule reading the
     # flag (or the soft-flag count) says "peer signal" too.
@@ -93,15 +105,13 @@ def _run(folded: FoldedLog, events: Sequence[EventInput], as_of: datetime,
     fired_all: list[str] = []
 
     def fire(stage: str) -> list[Rule]:
-        names = ruleset.stage_facts(stage)
-        values = [facts[name] for name in names]
+        values = ruleset.stage_values(stage, facts)
         # Only the facts the stage tests: its decision depends on them alone (memo.py), and
         # durable copies the message into every firing.
-        decided = DECISIONS.decide(rs.hash, stage, values,
-                                   lambda: ruleset.fire(stage, dict(zip(names, values))))
-        fired = [by_id[rule_id] for rule_id in decided]
-        fired_all.extend(rule.id for rule in fired)
-        return fired
+        decided = DECISIONS.decide(rs.hash, stage, values, lambda: ruleset.fire(
+            stage, dict(zip(ruleset.stage_facts(stage), values))))
+        fired_all.extend(decided)
+        return [by_id[rule_id] for rule_id in decided]
 
     facts.update({flag: False for flag in rs.all_flags})
     for rule in fire("flags"):
@@ -134,8 +144,8 @@ def _run(folded: FoldedLog, events: Sequence[EventInput], as_of: datetime,
         prov["regulator"] = seqs_of(rule)
         if probe:
             break
-        regulator = RegulatorRoute(body=facts["regulator"], statutory_clocks=facts["statutory_clocks"],
-                                   because=because(rule))
+        regulator = RegulatorRoute(
+            body=facts["regulator"], statutory_clocks=facts["statutory_clocks"], because=because(rule))
     for rule in _by_priority(route, "statutory_clocks")[:1]:
         prov["statutory_clocks"] = seqs_of(rule)
 
@@ -189,8 +199,9 @@ def _run(folded: FoldedLog, events: Sequence[EventInput], as_of: datetime,
 
     remedies: dict[str, RemedyAdvice] = {}
     for rule in sorted(fire("remedies"), key=lambda r: (-r.priority, r.id)):
-        remedies.setdefault(rule.then["remedy"], RemedyAdvice(remedy=rule.then["remedy"],
-                                                               because=because(rule)))
+        if rule.then["remedy"] not in remedies:
+            remedies[rule.then["remedy"]] = RemedyAdvice(remedy=rule.then["remedy"],
+                                                                         because=because(rule))
 
     evaluation = Evaluation(
         status=facts["status"],
@@ -231,7 +242,10 @@ def _hard_flag_events_after_settled(rs: Ruleset, facts: dict, prov: dict, derive
 
 
 def _by_priority(rules: Iterable[Rule], output: str) -> list[Rule]:
-    return sorted((r for r in rules if output in r.then), key=lambda r: -r.priority)
+    ranked = [r for r in rules if output in r.then]
+    if len(ranked) > 1:
+        ranked.sort(key=_PRIORITY, reverse=True)  # stable: equal priorities keep their order
+    return ranked
 
 
 def _winner(rules: Iterable[Rule], output: str, default: Any) -> Any:
@@ -260,10 +274,9 @@ def _clocks(fired: list[Rule], derived: DerivedFacts, as_of: datetime, rs: Rules
             due = datetime(local.year, local.month, local.day, tzinfo=CHINA_TZ).astimezone(anchor.tzinfo)
         if then.get("paused_by_mediation"):
             due = _paused(derived.pauses, anchor, due)
-        reason = because(rule)
-        anchor_seqs = derived.provenance.get(then["anchor"], frozenset())
-        reason = reason.model_copy(update={"events": sorted(set(reason.events) | anchor_seqs)})
-        deadline = Deadline(kind=then["deadline"], due_at=due, lapsed=due <= as_of, because=reason)
+        reason = because(rule, derived.provenance.get(then["anchor"], frozenset()))
+        deadline = (Deadline if reason is not _PROBE_REASON else _ProbeDeadline)(
+            kind=then["deadline"], due_at=due, lapsed=due <= as_of, because=reason)
         pool = ceilings if then.get("ceiling") else chosen
         current = pool.get(deadline.kind)
         if current is None or (deadline.due_at < current.due_at if pool is ceilings

@@ -165,9 +165,10 @@ def fold_log(case: CaseInput, events: Sequence[EventInput]) -> FoldedLog:
     return FoldedLog(fold=f, provenance={k: frozenset(v) for k, v in f.prov.items()})
 
 
-def conclude(folded: FoldedLog, as_of: datetime) -> DerivedFacts:
+def conclude(folded: FoldedLog, as_of: datetime, *, promises: bool = True) -> DerivedFacts:
     """What only the whole log says, at `as_of`: open pauses, contradictions, the ledger, day
-    counters. `folded` is left as it was (its sets are replaced here, never changed)."""
+    counters. `folded` is left as it was (its sets are replaced here, never changed).
+    `promises=False` leaves the ledger's entries out (`promises` is empty): the facts are the same."""
     f = folded.fold
     v = dict(f.v)
     prov: dict[str, frozenset[int]] = dict(folded.provenance)
@@ -183,7 +184,8 @@ def conclude(folded: FoldedLog, as_of: datetime) -> DerivedFacts:
             prov["explanation_conflicts_notice"] = prov.get("explanation_conflicts_notice", frozenset()) \
                 | conflicts | set(f.notice_explanations.values())
 
-    ledger = fold_ledger(f.promises, f.excuses, f.payouts, f.paid_in_full_at, f.closed_at, as_of)
+    ledger = fold_ledger(f.promises, f.excuses, f.payouts, f.paid_in_full_at, f.closed_at, as_of,
+                         entries=promises)
     for name, (value, seqs) in ledger.facts.items():
         v[name] = value
         prov[name] = prov.get(name, frozenset()) | seqs
