@@ -113,18 +113,23 @@ def _run(folded: FoldedLog, events: Sequence[EventInput], as_of: datetime,
         fired_all.extend(decided)
         return [by_id[rule_id] for rule_id in decided]
 
-    facts.update({flag: False for flag in rs.all_flags})
+    # A probe keeps only the provenance a fact is made of (a hard flag's events, read just
+    # below); the rest only ever becomes an answer's `because`, which a probe does not build.
+    hard_flags = rs.hard_flags
+    facts.update(dict.fromkeys(rs.all_flags, False))
     for rule in fire("flags"):
         facts[rule.then["flag"]] = True
-        prov[rule.then["flag"]] = prov.get(rule.then["flag"], frozenset()) | seqs_of(rule)
+        if not probe or rule.then["flag"] in hard_flags:
+            prov[rule.then["flag"]] = prov.get(rule.then["flag"], frozenset()) | seqs_of(rule)
         if peers is not None and not probe:
             peer_behind[rule.then["flag"]] = facts_of[rule.id]
             if rule.then["flag"] in rs.soft_flags:
                 peer_behind["soft_flag_count"] = peer_behind.get("soft_flag_count", ()) + facts_of[rule.id]
     facts["hard_flag_count"] = sum(facts[f] for f in rs.hard_flags)
     facts["soft_flag_count"] = sum(facts[f] for f in rs.soft_flags)
-    prov["hard_flag_count"] = set().union(*(prov.get(f, set()) for f in rs.hard_flags if facts[f]))
-    prov["soft_flag_count"] = set().union(*(prov.get(f, set()) for f in rs.soft_flags if facts[f]))
+    if not probe:
+        prov["hard_flag_count"] = set().union(*(prov.get(f, set()) for f in rs.hard_flags if facts[f]))
+        prov["soft_flag_count"] = set().union(*(prov.get(f, set()) for f in rs.soft_flags if facts[f]))
     late = _hard_flag_events_after_settled(rs, facts, prov, derived, events)
     facts["hard_flag_after_settled"] = bool(late)
     prov["hard_flag_after_settled"] = late
@@ -132,7 +137,7 @@ def _run(folded: FoldedLog, events: Sequence[EventInput], as_of: datetime,
     gate = fire("gate")
     facts["track"] = _winner(gate, "track", "dispute")
     facts["risk_level"] = _winner(gate, "risk", "low")
-    for output in ("track", "risk"):
+    for output in () if probe else ("track", "risk"):
         for rule in _by_priority(gate, output)[:1]:
             prov["track" if output == "track" else "risk_level"] = seqs_of(rule)
 
@@ -140,14 +145,13 @@ def _run(folded: FoldedLog, events: Sequence[EventInput], as_of: datetime,
     facts["regulator"] = _winner(route, "regulator", "none")
     facts["statutory_clocks"] = _winner(route, "statutory_clocks", False)
     regulator = None
-    for rule in _by_priority(route, "regulator")[:1]:
-        prov["regulator"] = seqs_of(rule)
-        if probe:
-            break
-        regulator = RegulatorRoute(
-            body=facts["regulator"], statutory_clocks=facts["statutory_clocks"], because=because(rule))
-    for rule in _by_priority(route, "statutory_clocks")[:1]:
-        prov["statutory_clocks"] = seqs_of(rule)
+    if not probe:
+        for rule in _by_priority(route, "regulator")[:1]:
+            prov["regulator"] = seqs_of(rule)
+            regulator = RegulatorRoute(body=facts["regulator"], statutory_clocks=facts["statutory_clocks"],
+                                       because=because(rule))
+        for rule in _by_priority(route, "statutory_clocks")[:1]:
+            prov["statutory_clocks"] = seqs_of(rule)
 
     deadlines = _clocks(fire("clocks"), derived, as_of, rs, because)
     for kind in rs.deadline_kinds:
@@ -155,22 +159,25 @@ def _run(folded: FoldedLog, events: Sequence[EventInput], as_of: datetime,
         facts[f"deadline_{kind}_lapsed"] = False
     for deadline in deadlines:
         facts[f"deadline_{deadline.kind}_{'lapsed' if deadline.lapsed else 'open'}"] = True
-        prov[f"deadline_{deadline.kind}_open"] = prov[f"deadline_{deadline.kind}_lapsed"] = \
-            set(deadline.because.events)
+        if not probe:
+            prov[f"deadline_{deadline.kind}_open"] = prov[f"deadline_{deadline.kind}_lapsed"] = \
+                set(deadline.because.events)
     facts["open_deadline_count"] = sum(not d.lapsed for d in deadlines)
     for kind in rs.deadline_kinds:
         facts[f"deadline_{kind}_days_left"] = NO_DEADLINE
     for deadline in deadlines:
         facts[f"deadline_{deadline.kind}_days_left"] = (
             -1 if deadline.lapsed else (deadline.due_at - as_of) // DAY)
-        prov[f"deadline_{deadline.kind}_days_left"] = set(deadline.because.events)
+        if not probe:
+            prov[f"deadline_{deadline.kind}_days_left"] = set(deadline.because.events)
 
     status_rules = fire("status")
     if not status_rules:
         raise EvaluationError("no status rule fired: the ruleset needs a default status rule")
     status_rule = _by_priority(status_rules, "status")[0]
     facts["status"] = status_rule.then["status"]
-    prov["status"] = seqs_of(status_rule)
+    if not probe:
+        prov["status"] = seqs_of(status_rule)
     level = rs.ladder[facts["status"]]
     facts["escalation_level"] = -1 if level is None else level
     if probe:
