@@ -329,17 +329,35 @@ def _time_candidates(rs: Ruleset, derived: DerivedFacts, deadlines: list[Deadlin
     and every threshold on a day counter (days since X, days left before a deadline)."""
     candidates = set(derived.transitions) | {d.due_at for d in deadlines}
     due = {f"deadline_{d.kind}_days_left": d.due_at for d in deadlines if not d.lapsed}
-    for leaf in rs.day_counter_leaves:
-        spec = FACTS.get(leaf.fact)
-        if spec and spec.anchor and spec.anchor in derived.times:
+    times = derived.times
+    for fact, anchor, steps in _counter_steps(rs):
+        if anchor in times:
             # days_since = floor((t - anchor) / day): it reaches n at anchor + n days.
-            for n in _crossings(leaf.op, leaf.value):
-                candidates.add(derived.times[spec.anchor] + DAY * n)
-        elif leaf.fact in due:
+            for step in steps:
+                candidates.add(times[anchor] + step)
+        elif fact in due:
             # days_left = floor((due - t) / day): it drops to n just after due - (n + 1) days.
-            for n in _crossings(leaf.op, leaf.value):
-                candidates.add(due[leaf.fact] - DAY * n + _TICK)
+            for step in steps:
+                candidates.add(due[fact] - step + _TICK)
     return candidates
+
+
+_STEPS: dict[str, tuple] = {}
+
+
+def _counter_steps(rs: Ruleset) -> tuple[tuple[str, str | None, tuple[timedelta, ...]], ...]:
+    """Each day-counter test of the ruleset as (counter, the time it counts from or None, the
+    spans at which it can flip): worked out once per ruleset hash."""
+    steps = _STEPS.get(rs.hash)
+    if steps is None:
+        steps = tuple(
+            (leaf.fact, spec.anchor if spec and spec.anchor else None,
+             tuple(DAY * n for n in _crossings(leaf.op, leaf.value)))
+            for leaf in rs.day_counter_leaves for spec in (FACTS.get(leaf.fact),))
+        if len(_STEPS) >= 64:  # rulesets are few; a test suite loading many stays bounded
+            _STEPS.clear()
+        _STEPS[rs.hash] = steps
+    return steps
 
 
 def _crossings(op: str, value: float) -> tuple[float, ...]:
