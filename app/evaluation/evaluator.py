@@ -116,7 +116,8 @@ def _run(folded: FoldedLog, events: Sequence[EventInput], as_of: datetime,
     # A probe keeps only the provenance a fact is made of (a hard flag's events, read just
     # below); the rest only ever becomes an answer's `because`, which a probe does not build.
     hard_flags = rs.hard_flags
-    facts.update(dict.fromkeys(rs.all_flags, False))
+    no_flags, no_deadlines = _blank_outputs(rs)
+    facts.update(no_flags)
     for rule in fire("flags"):
         facts[rule.then["flag"]] = True
         if not probe or rule.then["flag"] in hard_flags:
@@ -154,17 +155,13 @@ def _run(folded: FoldedLog, events: Sequence[EventInput], as_of: datetime,
             prov["statutory_clocks"] = seqs_of(rule)
 
     deadlines = _clocks(fire("clocks"), derived, as_of, rs, because)
-    for kind in rs.deadline_kinds:
-        facts[f"deadline_{kind}_open"] = False
-        facts[f"deadline_{kind}_lapsed"] = False
+    facts.update(no_deadlines)  # every kind closed, not lapsed, NO_DEADLINE days left; then the real ones
     for deadline in deadlines:
         facts[f"deadline_{deadline.kind}_{'lapsed' if deadline.lapsed else 'open'}"] = True
         if not probe:
             prov[f"deadline_{deadline.kind}_open"] = prov[f"deadline_{deadline.kind}_lapsed"] = \
                 set(deadline.because.events)
     facts["open_deadline_count"] = sum(not d.lapsed for d in deadlines)
-    for kind in rs.deadline_kinds:
-        facts[f"deadline_{kind}_days_left"] = NO_DEADLINE
     for deadline in deadlines:
         facts[f"deadline_{deadline.kind}_days_left"] = (
             -1 if deadline.lapsed else (deadline.due_at - as_of) // DAY)
@@ -343,6 +340,24 @@ def _time_candidates(rs: Ruleset, derived: DerivedFacts, deadlines: list[Deadlin
 
 
 _STEPS: dict[str, tuple] = {}
+_BLANKS: dict[str, tuple[dict[str, bool], dict[str, Any]]] = {}
+
+
+def _blank_outputs(rs: Ruleset) -> tuple[dict[str, bool], dict[str, Any]]:
+    """The flag facts before the flags stage (all False) and the deadline facts before the clocks
+    (no deadline of any kind): worked out once per ruleset hash."""
+    blanks = _BLANKS.get(rs.hash)
+    if blanks is None:
+        deadlines: dict[str, Any] = {}
+        for kind in rs.deadline_kinds:
+            deadlines[f"deadline_{kind}_open"] = False
+            deadlines[f"deadline_{kind}_lapsed"] = False
+            deadlines[f"deadline_{kind}_days_left"] = NO_DEADLINE
+        blanks = (dict.fromkeys(rs.all_flags, False), deadlines)
+        if len(_BLANKS) >= 64:  # rulesets are few; a test suite loading many stays bounded
+            _BLANKS.clear()
+        _BLANKS[rs.hash] = blanks
+    return blanks
 
 
 def _counter_steps(rs: Ruleset) -> tuple[tuple[str, str | None, tuple[timedelta, ...]], ...]:
