@@ -261,8 +261,8 @@ def _clocks(fired: list[Rule], derived: DerivedFacts, as_of: datetime, rs: Rules
             because) -> list[Deadline]:
     """Turn fired clock rules into dated deadlines; for one kind, the latest date wins, but
     never past the earliest `ceiling` rule of that kind (an extension cannot outrun the law)."""
-    chosen: dict[str, Deadline] = {}
-    ceilings: dict[str, Deadline] = {}
+    chosen: dict[str, tuple[datetime, Rule]] = {}  # kind → (due date, the rule that set it)
+    ceilings: dict[str, tuple[datetime, Rule]] = {}
     for rule in fired:
         then = rule.then
         anchor = derived.times.get(then["anchor"])
@@ -278,18 +278,20 @@ def _clocks(fired: list[Rule], derived: DerivedFacts, as_of: datetime, rs: Rules
             due = datetime(local.year, local.month, local.day, tzinfo=CHINA_TZ).astimezone(anchor.tzinfo)
         if then.get("paused_by_mediation"):
             due = _paused(derived.pauses, anchor, due)
-        reason = because(rule, derived.provenance.get(then["anchor"], frozenset()))
-        deadline = (Deadline if reason is not _PROBE_REASON else _ProbeDeadline)(
-            kind=then["deadline"], due_at=due, lapsed=due <= as_of, because=reason)
         pool = ceilings if then.get("ceiling") else chosen
-        current = pool.get(deadline.kind)
-        if current is None or (deadline.due_at < current.due_at if pool is ceilings
-                               else deadline.due_at > current.due_at):
-            pool[deadline.kind] = deadline
+        current = pool.get(then["deadline"])
+        if current is None or (due < current[0] if pool is ceilings else due > current[0]):
+            pool[then["deadline"]] = (due, rule)
     for kind, ceiling in ceilings.items():
-        if kind in chosen and ceiling.due_at < chosen[kind].due_at:
+        if kind in chosen and ceiling[0] < chosen[kind][0]:
             chosen[kind] = ceiling
-    return sorted(chosen.values(), key=lambda d: (d.due_at, d.kind))
+    # Only the deadlines kept get a reason (a probe's is a constant, and no model is built).
+    deadlines = []
+    for kind, (due, rule) in chosen.items():
+        reason = because(rule, derived.provenance.get(rule.then["anchor"], frozenset()))
+        deadlines.append((Deadline if reason is not _PROBE_REASON else _ProbeDeadline)(
+            kind=kind, due_at=due, lapsed=due <= as_of, because=reason))
+    return sorted(deadlines, key=lambda d: (d.due_at, d.kind))
 
 
 def _paused(pauses: list[tuple[datetime, datetime]], start: datetime, due: datetime) -> datetime:
