@@ -27,6 +27,7 @@ class DecisionMemo:
         self._lock = threading.Lock()
         self._types: dict[tuple, int] = {}  # a number per type signature
         self._signatures = itertools.count()
+        self._last: dict[str, tuple[tuple, int]] = {}  # per stage: the last type signature and its number
         self.hits = 0
         self.misses = 0
 
@@ -37,9 +38,14 @@ class DecisionMemo:
         types = tuple(map(type, values))
         # The type signature is keyed by a small number: the key's hash (worked out on every
         # lookup, tuples do not keep theirs) then covers the values and not their types again.
-        signature = self._types.get(types)
-        if signature is None:
-            signature = self._share(types)
+        last = self._last.get(stage)  # a stage's facts nearly always have the same types
+        if last is not None and last[0] == types:
+            signature = last[1]
+        else:
+            signature = self._types.get(types)
+            if signature is None:
+                signature = self._share(types)
+            self._last[stage] = (types, signature)
         key = (ruleset_hash, stage, values, signature)
         with self._lock:
             decided = self._entries.get(key)
