@@ -1,5 +1,12 @@
-"""Authentication, throttling: a moving-window limit per API key, per case token, and on
+"""Authentication, throttling: a sliding-window limit per API key, per case token, and on
 failed authentications per client address.
+
+Counted with two counters per key (this window's and the last one's, weighted by how much of it
+still overlaps the sliding window), so a key costs the same few bytes whatever its limit: a
+moving window keeps one entry per request for the whole window, which grew a worker's memory
+by about 2.5 MiB per 10,000 requests under a generous limit (issue 14). The count is the moving
+window's, approximated: when the last window was busy, a request may be refused a little before
+its moving-window slot would free up, never admitted earlier.
 
 With STUCKFUNDS_REDIS_URL set, every worker and host shares the counters in Redis; without
 it each process counts on its own (so N workers allow up to N times the limit).
@@ -17,7 +24,7 @@ import time
 from limits import RateLimitItem, parse
 from limits.errors import StorageError
 from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import SlidingWindowCounterRateLimiter
 
 from app.errors import ServiceUnavailable, TooManyRequests
 from app.settings import Settings
@@ -41,7 +48,7 @@ class RateLimiter:
                         "socket_connect_timeout": settings.redis_timeout_seconds,
                         "socket_timeout": settings.redis_timeout_seconds}
         self.storage = storage_from_string(settings.redis_url or "memory://", **options)
-        self.strategy = MovingWindowRateLimiter(self.storage)
+        self.strategy = SlidingWindowCounterRateLimiter(self.storage)
         self.limits: dict[str, RateLimitItem] = {
             "api_key": parse(settings.rate_limit_api_key),
             "case_token": parse(settings.rate_limit_case_token),

@@ -16,6 +16,7 @@ carries a warm-up rule that is fired once, at compile time, before any real fact
 import itertools
 import threading
 from collections.abc import Mapping
+from operator import itemgetter
 from typing import Any
 
 from durable import engine as durable_engine
@@ -76,6 +77,7 @@ class CompiledRuleset:
             stage: tuple(sorted({f for rule in ruleset.stage(stage) for f in rule.facts_used()}))
             for stage in STAGES
         }
+        self._stage_getters = {stage: _tuple_getter(names) for stage, names in self._stage_facts.items()}
         definitions: dict[str, Any] = {}
         for stage in STAGES:
             rules = ruleset.stage(stage)
@@ -94,6 +96,10 @@ class CompiledRuleset:
     def stage_facts(self, stage: str) -> tuple[str, ...]:
         """Every fact a stage's rules test: the stage's decision depends on these alone."""
         return self._stage_facts.get(stage, ())
+
+    def stage_values(self, stage: str, facts: Mapping[str, Any]) -> tuple:
+        """The values of `stage_facts(stage)` in `facts`, in that order."""
+        return self._stage_getters[stage](facts)
 
     def _action_for(self, rule_id: str):
         def record(_closure) -> None:
@@ -123,3 +129,10 @@ class CompiledRuleset:
             self._host.delete_state(name, sid)
             # A rule whose condition has `any` branches fires once per matching branch.
             return sorted(set(self._fired))
+
+
+def _tuple_getter(names: tuple[str, ...]):
+    """A function giving the values of `names` in a mapping, always as a tuple."""
+    if len(names) > 1:
+        return itemgetter(*names)
+    return lambda facts: tuple(facts[name] for name in names)

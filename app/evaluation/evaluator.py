@@ -9,11 +9,12 @@ conflict policy everywhere: the highest `priority` wins (the loader refuses ties
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 from app.evaluation.calendar import CHINA_TZ
 from app.evaluation.durable_adapter import CompiledRuleset
-from app.evaluation.facts import FACTS, DerivedFacts, derive
+from app.evaluation.facts import FACTS, DerivedFacts, FoldedLog, conclude, fold_log
 from app.evaluation.memo import DECISIONS, rule_index
 from app.evaluation.peers import contribution, peer_facts, peer_reason
 from app.evaluation.model import (
@@ -33,8 +34,18 @@ DAY = timedelta(days=1)
 NO_DEADLINE = 99_999  # days_left of a deadline that does not exist
 MAX_PROBES = 12
 _TICK = timedelta(microseconds=1)
+_PRIORITY = attrgetter("priority")
 # A probe's deadlines need a reason only to be built; it never leaves the probe.
 _PROBE_REASON = Because(rule="probe", events=[], sources=[])
+
+
+class _ProbeDeadline(NamedTuple):
+    """A deadline as a probe sees it: what `_run` reads of one, without building the model."""
+
+    kind: str
+    due_at: datetime
+    lapsed: bool
+    because: Because
 
 
 class EvaluationError(Exception):
@@ -46,14 +57,16 @@ def evaluate(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
     """Evaluate a case's event log as it stood at `as_of`, with what other cases say (`peers`)."""
     # Events after as_of had not happened yet; the later probes must not see them either.
     events = [e for e in events if e.occurred_at <= as_of]
-    evaluation, candidates = _run(case, events, as_of, ruleset, peers)
+    # Folded once: the probes see the same events, only later (facts.conclude).
+    folded = fold_log(case, events)
+    evaluation, candidates = _run(folded, events, as_of, ruleset, peers)
     if evaluation.escalation_level is None:  # resolved or closed: time changes nothing any more
         return evaluation
     return evaluation.model_copy(update={"next_transition_at": _next_transition(
-        evaluation, candidates, lambda at: _run(case, events, at, ruleset, peers, probe=True))})
+        evaluation, candidates, lambda at: _run(folded, events, at, ruleset, peers, probe=True))})
 
 
-def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
+def _run(folded: FoldedLog, events: Sequence[EventInput], as_of: datetime,
          ruleset: CompiledRuleset, peers: PeerSnapshot | None = None, *, probe: bool = False):
     """One pass of every stage at `as_of`; also the instants at which a time-based fact moves.
 
@@ -61,8 +74,8 @@ def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
     answer's `_signature` alone, without building the output models.
     """
     rs = ruleset.ruleset
-    derived = derive(case, events, as_of)
-    facts = dict(derived.values)
+    derived = conclude(folded, as_of, promises=not probe)
+    facts = derived.values  # conclude's own copy
     facts.update(peer_facts(peers, facts["notice_kind"]))
     # Provenance is never changed in place, only replaced, so derive's sets are shared, not copied.
     prov = dict(derived.provenance)
@@ -74,11 +87,12 @@ def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
             seqs |= prov.get(fact, set())
         return seqs
 
-    def because(rule: Rule) -> Because:
+    def because(rule: Rule, also: frozenset[int] = frozenset()) -> Because:
         if probe:
             return _PROBE_REASON
-        return Because(rule=rule.id, events=sorted(seqs_of(rule)), sources=list(rule.sources),
-                       peer_signal=peer_reason(peer_facts_of(rule), facts) if peers else None)
+        return Because(
+            rule=rule.id, events=sorted(seqs_of(rule) | also), sources=list(rule.sources),
+            peer_signal=peer_reason(peer_facts_of(rule), facts) if peers else None)
 
     # The peer facts behind a flag set by a rule that read them, so that a rule reading the
     # flag (or the soft-flag count) says "peer signal" too.
@@ -91,28 +105,32 @@ def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
     fired_all: list[str] = []
 
     def fire(stage: str) -> list[Rule]:
-        names = ruleset.stage_facts(stage)
-        values = [facts[name] for name in names]
+        values = ruleset.stage_values(stage, facts)
         # Only the facts the stage tests: its decision depends on them alone (memo.py), and
         # durable copies the message into every firing.
-        decided = DECISIONS.decide(rs.hash, stage, values,
-                                   lambda: ruleset.fire(stage, dict(zip(names, values))))
-        fired = [by_id[rule_id] for rule_id in decided]
-        fired_all.extend(rule.id for rule in fired)
-        return fired
+        decided = DECISIONS.decide(rs.hash, stage, values, lambda: ruleset.fire(
+            stage, dict(zip(ruleset.stage_facts(stage), values))))
+        fired_all.extend(decided)
+        return [by_id[rule_id] for rule_id in decided]
 
-    facts.update({flag: False for flag in rs.all_flags})
+    # A probe keeps only the provenance a fact is made of (a hard flag's events, read just
+    # below); the rest only ever becomes an answer's `because`, which a probe does not build.
+    hard_flags = rs.hard_flags
+    no_flags, no_deadlines = _blank_outputs(rs)
+    facts.update(no_flags)
     for rule in fire("flags"):
         facts[rule.then["flag"]] = True
-        prov[rule.then["flag"]] = prov.get(rule.then["flag"], frozenset()) | seqs_of(rule)
+        if not probe or rule.then["flag"] in hard_flags:
+            prov[rule.then["flag"]] = prov.get(rule.then["flag"], frozenset()) | seqs_of(rule)
         if peers is not None and not probe:
             peer_behind[rule.then["flag"]] = facts_of[rule.id]
             if rule.then["flag"] in rs.soft_flags:
                 peer_behind["soft_flag_count"] = peer_behind.get("soft_flag_count", ()) + facts_of[rule.id]
     facts["hard_flag_count"] = sum(facts[f] for f in rs.hard_flags)
     facts["soft_flag_count"] = sum(facts[f] for f in rs.soft_flags)
-    prov["hard_flag_count"] = set().union(*(prov.get(f, set()) for f in rs.hard_flags if facts[f]))
-    prov["soft_flag_count"] = set().union(*(prov.get(f, set()) for f in rs.soft_flags if facts[f]))
+    if not probe:
+        prov["hard_flag_count"] = set().union(*(prov.get(f, set()) for f in rs.hard_flags if facts[f]))
+        prov["soft_flag_count"] = set().union(*(prov.get(f, set()) for f in rs.soft_flags if facts[f]))
     late = _hard_flag_events_after_settled(rs, facts, prov, derived, events)
     facts["hard_flag_after_settled"] = bool(late)
     prov["hard_flag_after_settled"] = late
@@ -120,7 +138,7 @@ def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
     gate = fire("gate")
     facts["track"] = _winner(gate, "track", "dispute")
     facts["risk_level"] = _winner(gate, "risk", "low")
-    for output in ("track", "risk"):
+    for output in () if probe else ("track", "risk"):
         for rule in _by_priority(gate, output)[:1]:
             prov["track" if output == "track" else "risk_level"] = seqs_of(rule)
 
@@ -128,37 +146,35 @@ def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
     facts["regulator"] = _winner(route, "regulator", "none")
     facts["statutory_clocks"] = _winner(route, "statutory_clocks", False)
     regulator = None
-    for rule in _by_priority(route, "regulator")[:1]:
-        prov["regulator"] = seqs_of(rule)
-        if probe:
-            break
-        regulator = RegulatorRoute(body=facts["regulator"], statutory_clocks=facts["statutory_clocks"],
-                                   because=because(rule))
-    for rule in _by_priority(route, "statutory_clocks")[:1]:
-        prov["statutory_clocks"] = seqs_of(rule)
+    if not probe:
+        for rule in _by_priority(route, "regulator")[:1]:
+            prov["regulator"] = seqs_of(rule)
+            regulator = RegulatorRoute(body=facts["regulator"], statutory_clocks=facts["statutory_clocks"],
+                                       because=because(rule))
+        for rule in _by_priority(route, "statutory_clocks")[:1]:
+            prov["statutory_clocks"] = seqs_of(rule)
 
     deadlines = _clocks(fire("clocks"), derived, as_of, rs, because)
-    for kind in rs.deadline_kinds:
-        facts[f"deadline_{kind}_open"] = False
-        facts[f"deadline_{kind}_lapsed"] = False
+    facts.update(no_deadlines)  # every kind closed, not lapsed, NO_DEADLINE days left; then the real ones
     for deadline in deadlines:
         facts[f"deadline_{deadline.kind}_{'lapsed' if deadline.lapsed else 'open'}"] = True
-        prov[f"deadline_{deadline.kind}_open"] = prov[f"deadline_{deadline.kind}_lapsed"] = \
-            set(deadline.because.events)
+        if not probe:
+            prov[f"deadline_{deadline.kind}_open"] = prov[f"deadline_{deadline.kind}_lapsed"] = \
+                set(deadline.because.events)
     facts["open_deadline_count"] = sum(not d.lapsed for d in deadlines)
-    for kind in rs.deadline_kinds:
-        facts[f"deadline_{kind}_days_left"] = NO_DEADLINE
     for deadline in deadlines:
         facts[f"deadline_{deadline.kind}_days_left"] = (
             -1 if deadline.lapsed else (deadline.due_at - as_of) // DAY)
-        prov[f"deadline_{deadline.kind}_days_left"] = set(deadline.because.events)
+        if not probe:
+            prov[f"deadline_{deadline.kind}_days_left"] = set(deadline.because.events)
 
     status_rules = fire("status")
     if not status_rules:
         raise EvaluationError("no status rule fired: the ruleset needs a default status rule")
     status_rule = _by_priority(status_rules, "status")[0]
     facts["status"] = status_rule.then["status"]
-    prov["status"] = seqs_of(status_rule)
+    if not probe:
+        prov["status"] = seqs_of(status_rule)
     level = rs.ladder[facts["status"]]
     facts["escalation_level"] = -1 if level is None else level
     if probe:
@@ -187,8 +203,9 @@ def _run(case: CaseInput, events: Sequence[EventInput], as_of: datetime,
 
     remedies: dict[str, RemedyAdvice] = {}
     for rule in sorted(fire("remedies"), key=lambda r: (-r.priority, r.id)):
-        remedies.setdefault(rule.then["remedy"], RemedyAdvice(remedy=rule.then["remedy"],
-                                                               because=because(rule)))
+        if rule.then["remedy"] not in remedies:
+            remedies[rule.then["remedy"]] = RemedyAdvice(remedy=rule.then["remedy"],
+                                                                         because=because(rule))
 
     evaluation = Evaluation(
         status=facts["status"],
@@ -229,7 +246,10 @@ def _hard_flag_events_after_settled(rs: Ruleset, facts: dict, prov: dict, derive
 
 
 def _by_priority(rules: Iterable[Rule], output: str) -> list[Rule]:
-    return sorted((r for r in rules if output in r.then), key=lambda r: -r.priority)
+    ranked = [r for r in rules if output in r.then]
+    if len(ranked) > 1:
+        ranked.sort(key=_PRIORITY, reverse=True)  # stable: equal priorities keep their order
+    return ranked
 
 
 def _winner(rules: Iterable[Rule], output: str, default: Any) -> Any:
@@ -241,8 +261,8 @@ def _clocks(fired: list[Rule], derived: DerivedFacts, as_of: datetime, rs: Rules
             because) -> list[Deadline]:
     """Turn fired clock rules into dated deadlines; for one kind, the latest date wins, but
     never past the earliest `ceiling` rule of that kind (an extension cannot outrun the law)."""
-    chosen: dict[str, Deadline] = {}
-    ceilings: dict[str, Deadline] = {}
+    chosen: dict[str, tuple[datetime, Rule]] = {}  # kind → (due date, the rule that set it)
+    ceilings: dict[str, tuple[datetime, Rule]] = {}
     for rule in fired:
         then = rule.then
         anchor = derived.times.get(then["anchor"])
@@ -258,19 +278,20 @@ def _clocks(fired: list[Rule], derived: DerivedFacts, as_of: datetime, rs: Rules
             due = datetime(local.year, local.month, local.day, tzinfo=CHINA_TZ).astimezone(anchor.tzinfo)
         if then.get("paused_by_mediation"):
             due = _paused(derived.pauses, anchor, due)
-        reason = because(rule)
-        anchor_seqs = derived.provenance.get(then["anchor"], frozenset())
-        reason = reason.model_copy(update={"events": sorted(set(reason.events) | anchor_seqs)})
-        deadline = Deadline(kind=then["deadline"], due_at=due, lapsed=due <= as_of, because=reason)
         pool = ceilings if then.get("ceiling") else chosen
-        current = pool.get(deadline.kind)
-        if current is None or (deadline.due_at < current.due_at if pool is ceilings
-                               else deadline.due_at > current.due_at):
-            pool[deadline.kind] = deadline
+        current = pool.get(then["deadline"])
+        if current is None or (due < current[0] if pool is ceilings else due > current[0]):
+            pool[then["deadline"]] = (due, rule)
     for kind, ceiling in ceilings.items():
-        if kind in chosen and ceiling.due_at < chosen[kind].due_at:
+        if kind in chosen and ceiling[0] < chosen[kind][0]:
             chosen[kind] = ceiling
-    return sorted(chosen.values(), key=lambda d: (d.due_at, d.kind))
+    # Only the deadlines kept get a reason (a probe's is a constant, and no model is built).
+    deadlines = []
+    for kind, (due, rule) in chosen.items():
+        reason = because(rule, derived.provenance.get(rule.then["anchor"], frozenset()))
+        deadlines.append((Deadline if reason is not _PROBE_REASON else _ProbeDeadline)(
+            kind=kind, due_at=due, lapsed=due <= as_of, because=reason))
+    return sorted(deadlines, key=lambda d: (d.due_at, d.kind))
 
 
 def _paused(pauses: list[tuple[datetime, datetime]], start: datetime, due: datetime) -> datetime:
@@ -307,17 +328,53 @@ def _time_candidates(rs: Ruleset, derived: DerivedFacts, deadlines: list[Deadlin
     and every threshold on a day counter (days since X, days left before a deadline)."""
     candidates = set(derived.transitions) | {d.due_at for d in deadlines}
     due = {f"deadline_{d.kind}_days_left": d.due_at for d in deadlines if not d.lapsed}
-    for leaf in rs.day_counter_leaves:
-        spec = FACTS.get(leaf.fact)
-        if spec and spec.anchor and spec.anchor in derived.times:
+    times = derived.times
+    for fact, anchor, steps in _counter_steps(rs):
+        if anchor in times:
             # days_since = floor((t - anchor) / day): it reaches n at anchor + n days.
-            for n in _crossings(leaf.op, leaf.value):
-                candidates.add(derived.times[spec.anchor] + DAY * n)
-        elif leaf.fact in due:
+            for step in steps:
+                candidates.add(times[anchor] + step)
+        elif fact in due:
             # days_left = floor((due - t) / day): it drops to n just after due - (n + 1) days.
-            for n in _crossings(leaf.op, leaf.value):
-                candidates.add(due[leaf.fact] - DAY * n + _TICK)
+            for step in steps:
+                candidates.add(due[fact] - step + _TICK)
     return candidates
+
+
+_STEPS: dict[str, tuple] = {}
+_BLANKS: dict[str, tuple[dict[str, bool], dict[str, Any]]] = {}
+
+
+def _blank_outputs(rs: Ruleset) -> tuple[dict[str, bool], dict[str, Any]]:
+    """The flag facts before the flags stage (all False) and the deadline facts before the clocks
+    (no deadline of any kind): worked out once per ruleset hash."""
+    blanks = _BLANKS.get(rs.hash)
+    if blanks is None:
+        deadlines: dict[str, Any] = {}
+        for kind in rs.deadline_kinds:
+            deadlines[f"deadline_{kind}_open"] = False
+            deadlines[f"deadline_{kind}_lapsed"] = False
+            deadlines[f"deadline_{kind}_days_left"] = NO_DEADLINE
+        blanks = (dict.fromkeys(rs.all_flags, False), deadlines)
+        if len(_BLANKS) >= 64:  # rulesets are few; a test suite loading many stays bounded
+            _BLANKS.clear()
+        _BLANKS[rs.hash] = blanks
+    return blanks
+
+
+def _counter_steps(rs: Ruleset) -> tuple[tuple[str, str | None, tuple[timedelta, ...]], ...]:
+    """Each day-counter test of the ruleset as (counter, the time it counts from or None, the
+    spans at which it can flip): worked out once per ruleset hash."""
+    steps = _STEPS.get(rs.hash)
+    if steps is None:
+        steps = tuple(
+            (leaf.fact, spec.anchor if spec and spec.anchor else None,
+             tuple(DAY * n for n in _crossings(leaf.op, leaf.value)))
+            for leaf in rs.day_counter_leaves for spec in (FACTS.get(leaf.fact),))
+        if len(_STEPS) >= 64:  # rulesets are few; a test suite loading many stays bounded
+            _STEPS.clear()
+        _STEPS[rs.hash] = steps
+    return steps
 
 
 def _crossings(op: str, value: float) -> tuple[float, ...]:

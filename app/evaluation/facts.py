@@ -92,11 +92,26 @@ class DerivedFacts:
     promises: list[PromiseEntry] = field(default_factory=list)  # the ledger, in order made
 
 
+# Every fact's value before any event, by declaration: worked out once (the registry only grows
+# at import), then copied per evaluation.
+_DEFAULTS: dict[str, Any] = {}
+_DAY_COUNTERS: list[tuple[str, str]] = []  # (day counter, the time it counts from)
+
+
+def _fact_defaults() -> dict[str, Any]:
+    if len(_DEFAULTS) != len(FACTS):
+        _DEFAULTS.clear()
+        _DAY_COUNTERS.clear()
+        for name, spec in FACTS.items():
+            _DEFAULTS[name] = (spec.default if spec.default is not None
+                               else {bool: False, int: 0, float: 0.0, str: "unknown"}[spec.type])
+            if spec.anchor:
+                _DAY_COUNTERS.append((name, spec.anchor))
+    return _DEFAULTS
+
+
 def _defaults(case: CaseInput) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for name, spec in FACTS.items():
-        values[name] = (spec.default if spec.default is not None
-                        else {bool: False, int: 0, float: 0.0, str: "unknown"}[spec.type])
+    values = dict(_fact_defaults())
     values.update(
         platform_kind=case.platform_kind,
         platform_licensed={True: "yes", False: "no", None: "unknown"}[case.platform_licensed],
@@ -117,14 +132,29 @@ class UnknownEventType(ValueError):
     """An event type without a fold: its model was added but not `app/evaluation/folds/`."""
 
 
+@dataclass
+class FoldedLog:
+    """A log folded event by event, before anything that depends on `as_of`: one fold serves
+    every instant the evaluator looks at (`as_of` and the next_transition_at probes)."""
+
+    fold: Fold
+    provenance: dict[str, frozenset[int]]  # the fold's, frozen once
+
+
 def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> DerivedFacts:
     """Fold the events that had happened by `as_of` into facts, their sources and times."""
+    return conclude(fold_log(case, [e for e in events if e.occurred_at <= as_of]), as_of)
+
+
+def fold_log(case: CaseInput, events: Sequence[EventInput]) -> FoldedLog:
+    """Run each event's fold over `events` (all of them: the caller leaves out the later ones),
+    in occurred_at order."""
     f = Fold(case=case, v=_defaults(case))
     f.times["withdrawal_requested_at"] = case.withdrawal_requested_at
     # A case is opened because the requested withdrawal did not arrive: the request is the
     # first refusal unless an earlier failed attempt is recorded.
     f.times["first_failure_at"] = case.withdrawal_requested_at
-    seen = sorted((e for e in events if e.occurred_at <= as_of), key=lambda e: (e.occurred_at, e.seq))
+    seen = sorted(events, key=lambda e: (e.occurred_at, e.seq))
     f.set("event_count", len(seen))
     for e in seen:
         try:
@@ -132,46 +162,57 @@ def derive(case: CaseInput, events: Sequence[EventInput], as_of: datetime) -> De
         except KeyError:
             raise UnknownEventType(f"event {e.seq}: no fold for event type {e.type!r}") from None
         fold_event(f, e)
-    return _conclude(f, as_of)
+    return FoldedLog(fold=f, provenance={k: frozenset(v) for k, v in f.prov.items()})
 
 
-def _conclude(f: Fold, as_of: datetime) -> DerivedFacts:
-    """What only the whole log says: open pauses, contradictions, the ledger, day counters."""
+def conclude(folded: FoldedLog, as_of: datetime, *, promises: bool = True) -> DerivedFacts:
+    """What only the whole log says, at `as_of`: open pauses, contradictions, the ledger, day
+    counters. `folded` is left as it was (its sets are replaced here, never changed).
+    `promises=False` leaves the ledger's entries out (`promises` is empty): the facts are the same."""
+    f = folded.fold
+    v = dict(f.v)
+    prov: dict[str, frozenset[int]] = dict(folded.provenance)
+    times = dict(f.times)
     pauses = list(f.pauses)
     if f.mediation_start is not None:
         pauses.append((f.mediation_start, as_of))
-    for explanation, seq in f.support_explanations:
-        if f.notice_explanations and explanation not in f.notice_explanations:
-            f.set("explanation_conflicts_notice", True, seq)
-            f.prov["explanation_conflicts_notice"].update(f.notice_explanations.values())
+    if f.notice_explanations:
+        conflicts = {seq for explanation, seq in f.support_explanations
+                     if explanation not in f.notice_explanations}
+        if conflicts:
+            v["explanation_conflicts_notice"] = True
+            prov["explanation_conflicts_notice"] = prov.get("explanation_conflicts_notice", frozenset()) \
+                | conflicts | set(f.notice_explanations.values())
 
-    ledger = fold_ledger(f.promises, f.excuses, f.payouts, f.paid_in_full_at, f.closed_at, as_of)
+    ledger = fold_ledger(f.promises, f.excuses, f.payouts, f.paid_in_full_at, f.closed_at, as_of,
+                         entries=promises)
     for name, (value, seqs) in ledger.facts.items():
-        f.v[name] = value
-        f.prov.setdefault(name, set()).update(seqs)
+        v[name] = value
+        prov[name] = prov.get(name, frozenset()) | seqs
     if ledger.latest_due is not None:
-        f.times["latest_promise_at"], seq = ledger.latest_due
-        f.prov["latest_promise_at"] = {seq}
-    if "extension_due_at" in f.times and "platform_complaint_at" in f.times:
-        f.v["extension_span_days"] = (f.times["extension_due_at"] - f.times["platform_complaint_at"]) // DAY
-        f.prov["extension_span_days"] = set(f.prov.get("extension_due_at", set()))
+        times["latest_promise_at"], seq = ledger.latest_due
+        prov["latest_promise_at"] = frozenset({seq})
+    if "extension_due_at" in times and "platform_complaint_at" in times:
+        v["extension_span_days"] = (times["extension_due_at"] - times["platform_complaint_at"]) // DAY
+        prov["extension_span_days"] = prov.get("extension_due_at", frozenset())
     if f.settled:
         # The latest settling event: a red flag after it reopens the case (rules/status).
-        f.times["settled_at"], settled_seq = max(f.settled)
-        f.prov["settled_at"] = {settled_seq}
-        for report in f.police_reports:
-            if report > (f.times["settled_at"], settled_seq):
-                f.set("police_report_after_settled", True, report[1])
-    f.times["harm_known_at"] = f.times["first_failure_at"]
-    f.prov["days_since_harm_known"] = f.prov.get("days_since_first_failure", set())
-    for name, spec in FACTS.items():
-        if spec.anchor and spec.anchor in f.times:
-            f.v[name] = (as_of - f.times[spec.anchor]) // DAY
-            f.prov.setdefault(name, f.prov.get(spec.anchor, set()))
+        times["settled_at"], settled_seq = max(f.settled)
+        prov["settled_at"] = frozenset({settled_seq})
+        late = {report[1] for report in f.police_reports if report > (times["settled_at"], settled_seq)}
+        if late:
+            v["police_report_after_settled"] = True
+            prov["police_report_after_settled"] = prov.get("police_report_after_settled", frozenset()) | late
+    times["harm_known_at"] = times["first_failure_at"]
+    prov["days_since_harm_known"] = prov.get("days_since_first_failure", frozenset())
+    for name, anchor in _DAY_COUNTERS:
+        if anchor in times:
+            v[name] = (as_of - times[anchor]) // DAY
+            prov.setdefault(name, prov.get(anchor, frozenset()))
     return DerivedFacts(
-        values=f.v,
-        provenance={k: frozenset(v) for k, v in f.prov.items()},
-        times=f.times,
+        values=v,
+        provenance=prov,
+        times=times,
         pauses=pauses,
         transitions=ledger.transitions,
         promises=ledger.entries,

@@ -39,12 +39,13 @@ class Ledger:
 
 def fold_ledger(promises: Sequence[Promise], excuses: Sequence[Excuse],
                 payouts: Sequence[datetime], paid_in_full_at: datetime | None,
-                closed_at: datetime | None, as_of: datetime) -> Ledger:
+                closed_at: datetime | None, as_of: datetime, *, entries: bool = True) -> Ledger:
     """Each dated promise kept, broken, partly paid, replaced, closed or still open.
 
     A promise replaced by a newer one before it fell due is not broken; one that passes without
     the whole amount is broken (partly paid if some money came between the promise and its date).
     Once the money is all there, or the user closed the case, no promise can break any more.
+    `entries=False` leaves `entries` empty (only the facts are wanted).
     """
     ordered = sorted(promises, key=lambda p: (p.made, p.seq))
     out = Ledger()
@@ -67,9 +68,10 @@ def fold_ledger(promises: Sequence[Promise], excuses: Sequence[Excuse],
         else:
             state = "open"
             out.transitions.add(p.due)
-        out.entries.append(PromiseEntry(seq=p.seq, source=p.source, made_at=p.made, due_at=p.due,
-                                        in_writing=p.in_writing, state=state,
-                                        replaced_by=later.seq if state == "replaced" else None))
+        if entries:
+            out.entries.append(PromiseEntry(seq=p.seq, source=p.source, made_at=p.made, due_at=p.due,
+                                            in_writing=p.in_writing, state=state,
+                                            replaced_by=later.seq if state == "replaced" else None))
     if ordered:
         out.facts["promise_count"] = (len(ordered), count)
     if unkept:

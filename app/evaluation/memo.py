@@ -8,6 +8,7 @@ first time it is met; the memo only saves asking it again. Each value is keyed w
 recently used decision is forgotten.
 """
 
+import itertools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -24,7 +25,9 @@ class DecisionMemo:
         self.max_entries = max_entries
         self._entries: OrderedDict[tuple, tuple[str, ...]] = OrderedDict()
         self._lock = threading.Lock()
-        self._types: dict[tuple, tuple] = {}  # one shared tuple per type signature
+        self._types: dict[tuple, int] = {}  # a number per type signature
+        self._signatures = itertools.count()
+        self._last: dict[str, tuple[tuple, int]] = {}  # per stage: the last type signature and its number
         self.hits = 0
         self.misses = 0
 
@@ -33,8 +36,17 @@ class DecisionMemo:
         """The rules that fire for these values: remembered, or `fire()`d and remembered."""
         values = tuple(values)
         types = tuple(map(type, values))
-        types = self._types.get(types) or self._share(types)
-        key = (ruleset_hash, stage, values, types)
+        # The type signature is keyed by a small number: the key's hash (worked out on every
+        # lookup, tuples do not keep theirs) then covers the values and not their types again.
+        last = self._last.get(stage)  # a stage's facts nearly always have the same types
+        if last is not None and last[0] == types:
+            signature = last[1]
+        else:
+            signature = self._types.get(types)
+            if signature is None:
+                signature = self._share(types)
+            self._last[stage] = (types, signature)
+        key = (ruleset_hash, stage, values, signature)
         with self._lock:
             decided = self._entries.get(key)
             if decided is not None:
@@ -49,11 +61,14 @@ class DecisionMemo:
                 self._entries.popitem(last=False)
         return decided
 
-    def _share(self, types: tuple) -> tuple:
+    def _share(self, types: tuple) -> int:
         with self._lock:
-            if len(self._types) >= self.max_entries:
-                self._types.clear()
-            return self._types.setdefault(types, types)
+            if types not in self._types:
+                if len(self._types) >= self.max_entries:
+                    # Numbers are never reused: a key made with a forgotten one just misses.
+                    self._types.clear()
+                self._types[types] = next(self._signatures)
+            return self._types[types]
 
     def clear(self) -> None:
         """Forget every decision (a cold start; tests and benchmarks)."""

@@ -88,7 +88,7 @@ class Rule:
     then: Mapping[str, Any]
     explain: Mapping[str, str]
 
-    @property
+    @cached_property  # read for every fired rule: worked out once
     def priority(self) -> int:
         return int(self.then.get("priority", 0))
 
