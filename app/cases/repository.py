@@ -5,8 +5,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import and_, bindparam, or_, select
-from sqlalchemy.orm import Session, contains_eager, defer
+from sqlalchemy import and_, bindparam, insert, or_, select
+from sqlalchemy.orm import Session, defer
 
 from app.auth.credential_cache import CredentialCheck
 from app.auth.service import confirm, epoch_column
@@ -56,31 +56,67 @@ def load_case(session: Session, target: CaseToWrite, *, lock: bool = True) -> Ca
     return case
 
 
-# Built once: the options and the join cost more to build than to run.
+@dataclass(slots=True)
+class StoredEvent:
+    """One event of a case's log as plain values (no ORM object): what an append reads and writes.
+
+    It has every attribute the chain (app.cases.chain) and EventRead read, like a CaseEvent row.
+    """
+
+    id: uuid.UUID
+    case_id: uuid.UUID
+    seq: int
+    type: str
+    occurred_at: datetime
+    recorded_at: datetime
+    data: dict
+    note: str | None
+    event_id: uuid.UUID | None
+    content_hash: str | None
+    prev_hash: str | None
+    raw: dict | None = None  # written with a new event; a loaded log leaves it unread
+
+
+# The log's columns, in StoredEvent's order (raw is not read: it is kept for audits only).
+_LOG = tuple(getattr(CaseEvent, name) for name in
+             ("id", "case_id", "seq", "type", "occurred_at", "recorded_at", "data", "note", "event_id",
+              "content_hash", "prev_hash"))
+# Built once: the options and the join cost more to build than to run. The case comes as the one
+# ORM object of the write (its projection is flushed); the log as plain rows, without an
+# identity map entry per event.
 _CASE_WITH_LOG = (
-    select(Case).outerjoin(Case.events)
-    .options(contains_eager(Case.events), defer(Case.evaluation), defer(Case.intake))
+    select(Case, epoch_column(), *_LOG).outerjoin(CaseEvent, CaseEvent.case_id == Case.id)
+    .options(defer(Case.evaluation), defer(Case.intake))
     .where(Case.id == bindparam("case_id"), Case.client_id == bindparam("client_id"))
     .order_by(CaseEvent.seq)
     .with_for_update(of=Case).execution_options(populate_existing=True)
-    .add_columns(epoch_column())
 )
+_INSERT_EVENT = insert(CaseEvent.__table__)
 
 
-def load_case_with_log(session: Session, target: CaseToWrite) -> tuple[Case, list[CaseEvent]]:
+def load_case_with_log(session: Session, target: CaseToWrite) -> tuple[Case, list[StoredEvent]]:
     """The case under its row lock and its whole event log, in one statement.
 
     The stored evaluation and intake are not read (one copy would ride on every event's row);
     they load on first use, which an append needs only to replay a resent event.
     """
-    rows = session.execute(_CASE_WITH_LOG, {"case_id": target.id, "client_id": target.client_id}).unique().all()
+    rows = session.execute(_CASE_WITH_LOG, {"case_id": target.id, "client_id": target.client_id}).all()
     if target.check is not None:
         confirm(session=session, check=target.check, epoch=rows[0][1] if rows else None,
                 now=datetime.now(timezone.utc))
     if not rows:
         raise CaseNotFound()
-    case = rows[0][0]
-    return case, list(case.events)
+    log = [StoredEvent(*row[2:]) for row in rows if row[2] is not None]
+    return rows[0][0], log
+
+
+def insert_event(session: Session, event: StoredEvent) -> None:
+    """Write one new event as it is (a Core INSERT, sent at once; the case row is already locked)."""
+    session.execute(_INSERT_EVENT, {
+        "id": event.id, "case_id": event.case_id, "seq": event.seq, "type": event.type,
+        "occurred_at": event.occurred_at, "recorded_at": event.recorded_at, "data": event.data,
+        "note": event.note, "raw": event.raw, "event_id": event.event_id,
+        "content_hash": event.content_hash, "prev_hash": event.prev_hash})
 
 
 def list_events(session: Session, *, case_id: uuid.UUID) -> Sequence[CaseEvent]:

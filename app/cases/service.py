@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.cases import chain, repository
-from app.cases.repository import CaseToWrite
+from app.cases.repository import CaseToWrite, StoredEvent
 from app.cases.event_data import CaseEventCreate
 from app.cases.intake import CaseCreate
 from app.db.models import Case, CaseEvent
@@ -65,7 +65,7 @@ def intake_input(case_in: CaseCreate) -> CaseInput:
     )
 
 
-def event_inputs(events: Sequence[CaseEvent]) -> list[EventInput]:
+def event_inputs(events: Sequence[CaseEvent | StoredEvent]) -> list[EventInput]:
     return [EventInput(seq=e.seq, type=e.type, occurred_at=e.occurred_at, data=e.data) for e in events]
 
 
@@ -130,7 +130,7 @@ class Appended:
     """The stored event and the evaluation after it; unpacks as (case, event, evaluation)."""
 
     case: Case
-    event: CaseEvent
+    event: StoredEvent
     evaluation: Evaluation
     replayed: bool = False  # the client's event_id was already stored: nothing new was written
 
@@ -167,16 +167,16 @@ def append_event(*, session: Session, target: CaseToWrite, event_in: CaseEventCr
         # Every append re-evaluates the whole log: an unbounded log makes every request dearer.
         raise CaseFull(f"This case already has {case.last_seq} events, the most one case may hold; "
                        "open a new case to go on.", limit=max_events)
-    event = CaseEvent(
-        case_id=case.id, seq=case.last_seq + 1, type=event_in.type,
+    event = StoredEvent(
+        id=uuid.uuid4(), case_id=case.id, seq=case.last_seq + 1, type=event_in.type,
         occurred_at=_utc(event_in.occurred_at), recorded_at=now,
         data=event_in.data.model_dump(mode="json", exclude_none=True),
-        note=event_in.note, raw=raw, event_id=event_in.event_id,
+        note=event_in.note, event_id=event_in.event_id, content_hash=None, prev_hash=None, raw=raw,
     )
     # The event the chain links to is the one numbered last_seq (none if it went missing).
     previous = log[-1] if log and log[-1].seq == case.last_seq else None
     chain.seal(event, previous=previous)
-    session.add(event)
+    repository.insert_event(session, event)
     case.last_seq = event.seq
     case.version += 1
     case.updated_at = now
@@ -195,7 +195,7 @@ def append_event(*, session: Session, target: CaseToWrite, event_in: CaseEventCr
     return Appended(case, event, evaluation)
 
 
-def _replay(case: Case, stored: CaseEvent, event_in: CaseEventCreate) -> Appended:
+def _replay(case: Case, stored: StoredEvent, event_in: CaseEventCreate) -> Appended:
     """An offline queue sent the same event again: answer with what is stored."""
     if (stored.type, stored.data, stored.occurred_at, stored.note) != _content(event_in):
         raise Conflict("This event_id is already stored with different content.", field="event_id",
