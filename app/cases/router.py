@@ -172,10 +172,10 @@ async def append_event(target: WritableCase, body: CaseEventCreate, raw: RawBody
             session=session, target=target, event_in=body, raw=raw,
             ruleset=ruleset, now=inputs.now, warning_lead=inputs.warning_lead, actor=actor,
             if_match=if_match, max_events=inputs.max_events, peers=inputs.peers)
-        case, event, evaluation = result
+        case, event = result.case, result.event
         appended = EventAppended(
             event=EventRead.model_validate(event),
-            evaluation=present_evaluation(evaluation.model_dump(mode="json"), ruleset.ruleset,
+            evaluation=present_evaluation(result.evaluation_json, ruleset.ruleset,
                                           locale or case.locale or DEFAULT_LOCALE),
         )
         headers = {"Location": f"/v1/cases/{case.id}/events/{event.seq}", "ETag": _etag(case)}

@@ -133,6 +133,9 @@ class Appended:
     event: StoredEvent
     evaluation: Evaluation
     replayed: bool = False  # the client's event_id was already stored: nothing new was written
+    # The evaluation in its JSON form (as the projection stores it): the answer reads it, so the
+    # model is dumped once per append.
+    evaluation_json: dict[str, Any] | None = None
 
     def __iter__(self):
         return iter((self.case, self.event, self.evaluation))
@@ -192,7 +195,7 @@ def append_event(*, session: Session, target: CaseToWrite, event_in: CaseEventCr
                      seq=event.seq, type=event.type)
     session.flush()
     count_event(event.type)
-    return Appended(case, event, evaluation)
+    return Appended(case, event, evaluation, evaluation_json=case.evaluation)
 
 
 def _replay(case: Case, stored: StoredEvent, event_in: CaseEventCreate) -> Appended:
@@ -200,7 +203,9 @@ def _replay(case: Case, stored: StoredEvent, event_in: CaseEventCreate) -> Appen
     if (stored.type, stored.data, stored.occurred_at, stored.note) != _content(event_in):
         raise Conflict("This event_id is already stored with different content.", field="event_id",
                        seq=stored.seq)
-    return Appended(case, stored, Evaluation.model_validate(case.evaluation), replayed=True)
+    evaluation = Evaluation.model_validate(case.evaluation)
+    return Appended(case, stored, evaluation, replayed=True,
+                    evaluation_json=evaluation.model_dump(mode="json"))
 
 
 def update_case(*, session: Session, target: CaseToWrite, changes: dict[str, Any],
