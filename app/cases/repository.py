@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import and_, bindparam, insert, or_, select
+from sqlalchemy import Row, and_, bindparam, insert, or_, select
 from sqlalchemy.orm import Session, defer
 
 from app.auth.credential_cache import CredentialCheck
@@ -36,6 +36,23 @@ def get_case(session: Session, *, client_id: uuid.UUID, case_id: uuid.UUID,
         row = session.execute(query.add_columns(epoch_column())).first()
     confirm(session=session, check=check, epoch=row[1] if row else None, now=datetime.now(timezone.utc))
     return row[0] if row else None
+
+
+# A case read: the row as plain values (no ORM object, no identity map), with the epoch that
+# confirms a cached credential. The row's attributes are the model's (case.id, case.evaluation...).
+_CASE_ROW = select(*Case.__table__.c, epoch_column()).where(Case.id == bindparam("case_id"),
+                                                            Case.client_id == bindparam("client_id"))
+
+
+def read_case(session: Session, target: "CaseToWrite") -> Row:
+    """A case to show (not to change), as one row; CaseNotFound if the client has no such case."""
+    row = session.execute(_CASE_ROW, {"case_id": target.id, "client_id": target.client_id}).first()
+    if target.check is not None:
+        confirm(session=session, check=target.check, epoch=row[-1] if row else None,
+                now=datetime.now(timezone.utc))
+    if row is None:
+        raise CaseNotFound()
+    return row
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,7 @@ async def get_case(target: ReadableCase, request: Request, inputs: CaseInputs,
     ruleset, now, locale = inputs.ruleset, inputs.now, inputs.locale
 
     def work(session) -> Response:
-        case = repository.load_case(session, target, lock=False)
+        case = repository.read_case(session, target)
         evaluation = service.current_evaluation(session=session, case=case, ruleset=ruleset, now=now,
                                                 as_of=as_of)
         lang = locale or case.locale or DEFAULT_LOCALE
