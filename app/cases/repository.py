@@ -5,8 +5,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import Row, and_, bindparam, insert, or_, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy import Row, and_, bindparam, insert, or_, select, update
+from sqlalchemy.orm import Session
 
 from app.auth.credential_cache import CredentialCheck
 from app.auth.service import confirm, epoch_column
@@ -94,37 +94,94 @@ class StoredEvent:
     raw: dict | None = None  # written with a new event; a loaded log leaves it unread
 
 
+_UNREAD = object()
+# The documents an append reads only now and then (a resent event, peer signals): not carried
+# on every row of the log, read together on first use.
+_DOCUMENTS = ("evaluation", "intake")
+_STATE = tuple(c for c in Case.__table__.c if c.key not in _DOCUMENTS)
+
+
+class CaseState:
+    """The case an append changes, as plain values with the model's attribute names (no ORM object).
+
+    `evaluation` and `intake` are read on first use, both in one statement; `write_case` stores
+    what the append changed.
+    """
+
+    __slots__ = (*(c.key for c in _STATE), "_evaluation", "_intake", "_session")
+
+    def __init__(self, session: Session, values) -> None:
+        for column, value in zip(_STATE, values):
+            setattr(self, column.key, value)
+        self._evaluation = self._intake = _UNREAD
+        self._session = session
+
+    def _read_documents(self) -> None:
+        evaluation, intake = self._session.execute(_DOCUMENTS_OF, {"case_id": self.id}).one()
+        if self._evaluation is _UNREAD:
+            self._evaluation = evaluation
+        if self._intake is _UNREAD:
+            self._intake = intake
+
+    @property
+    def evaluation(self) -> dict:
+        if self._evaluation is _UNREAD:
+            self._read_documents()
+        return self._evaluation
+
+    @evaluation.setter
+    def evaluation(self, value: dict) -> None:
+        self._evaluation = value
+
+    @property
+    def intake(self) -> dict:
+        if self._intake is _UNREAD:
+            self._read_documents()
+        return self._intake
+
+
+_DOCUMENTS_OF = select(Case.evaluation, Case.intake).where(Case.id == bindparam("case_id"))
 # The log's columns, in StoredEvent's order (raw is not read: it is kept for audits only).
 _LOG = tuple(getattr(CaseEvent, name) for name in
              ("id", "case_id", "seq", "type", "occurred_at", "recorded_at", "data", "note", "event_id",
               "content_hash", "prev_hash"))
-# Built once: the options and the join cost more to build than to run. The case comes as the one
-# ORM object of the write (its projection is flushed); the log as plain rows, without an
-# identity map entry per event.
+# Built once. The case and its log as plain rows (Core): no identity map, no ORM object per row.
 _CASE_WITH_LOG = (
-    select(Case, epoch_column(), *_LOG).outerjoin(CaseEvent, CaseEvent.case_id == Case.id)
-    .options(defer(Case.evaluation), defer(Case.intake))
+    select(*_STATE, epoch_column(), *_LOG).outerjoin(CaseEvent, CaseEvent.case_id == Case.id)
     .where(Case.id == bindparam("case_id"), Case.client_id == bindparam("client_id"))
     .order_by(CaseEvent.seq)
-    .with_for_update(of=Case).execution_options(populate_existing=True)
+    .with_for_update(of=Case.__table__)
 )
 _INSERT_EVENT = insert(CaseEvent.__table__)
+# What an append changes in the case row: its projection, its counters and its clocks.
+_CHANGED = ("status", "risk_level", "track", "escalation_level", "ruleset_version", "evaluated_at",
+            "next_transition_at", "next_wakeup_at", "notify_seq", "last_seq", "version", "updated_at")
+_UPDATE_CASE = update(Case.__table__).where(Case.__table__.c.id == bindparam("case_id_"))
 
 
-def load_case_with_log(session: Session, target: CaseToWrite) -> tuple[Case, list[StoredEvent]]:
+def load_case_with_log(session: Session, target: CaseToWrite) -> tuple[CaseState, list[StoredEvent]]:
     """The case under its row lock and its whole event log, in one statement.
 
     The stored evaluation and intake are not read (one copy would ride on every event's row);
-    they load on first use, which an append needs only to replay a resent event.
+    they are read on first use, which an append needs only to replay a resent event or for peer
+    signals.
     """
     rows = session.execute(_CASE_WITH_LOG, {"case_id": target.id, "client_id": target.client_id}).all()
     if target.check is not None:
-        confirm(session=session, check=target.check, epoch=rows[0][1] if rows else None,
+        confirm(session=session, check=target.check, epoch=rows[0][len(_STATE)] if rows else None,
                 now=datetime.now(timezone.utc))
     if not rows:
         raise CaseNotFound()
-    log = [StoredEvent(*row[2:]) for row in rows if row[2] is not None]
-    return rows[0][0], log
+    first = len(_STATE) + 1
+    log = [StoredEvent(*row[first:]) for row in rows if row[first] is not None]
+    return CaseState(session, rows[0][:first - 1]), log
+
+
+def write_case(session: Session, case: CaseState) -> None:
+    """Store what an append changed in the case row (one UPDATE; the row is locked)."""
+    values = {name: getattr(case, name) for name in _CHANGED}
+    values["evaluation"] = case.evaluation
+    session.execute(_UPDATE_CASE, {"case_id_": case.id, **values})
 
 
 def insert_event(session: Session, event: StoredEvent) -> None:

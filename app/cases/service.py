@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.cases import chain, repository
-from app.cases.repository import CaseToWrite, StoredEvent
+from app.cases.repository import CaseState, CaseToWrite, StoredEvent
 from app.cases.event_data import CaseEventCreate
 from app.cases.intake import CaseCreate
 from app.db.models import Case, CaseEvent
@@ -129,7 +129,7 @@ def open_case(*, session: Session, client_id: uuid.UUID, case_in: CaseCreate,
 class Appended:
     """The stored event and the evaluation after it; unpacks as (case, event, evaluation)."""
 
-    case: Case
+    case: Case | CaseState
     event: StoredEvent
     evaluation: Evaluation
     replayed: bool = False  # the client's event_id was already stored: nothing new was written
@@ -155,8 +155,9 @@ def append_event(*, session: Session, target: CaseToWrite, event_in: CaseEventCr
                  max_events: int | None = None, peers: PeerPolicy | None = None) -> Appended:
     """Append one event under the case's lock, then re-evaluate and store the projection.
 
-    One statement loads the case (locked) and its log; the new event joins the log in memory,
-    and one flush writes the event, the case's projection and the audit entry together.
+    One statement loads the case (locked) and its log as plain rows; the new event joins the log
+    in memory. Core statements write the event, the audit entry and the case's projection (no ORM
+    object on this path); a flush adds what the outbox and the peer signals queued.
     """
     case, log = repository.load_case_with_log(session, target)
     if event_in.event_id is not None:
@@ -193,12 +194,13 @@ def append_event(*, session: Session, target: CaseToWrite, event_in: CaseEventCr
     if actor is not None:
         audit.record(session, actor=actor, case_id=case.id, action="event.appended", now=now,
                      seq=event.seq, type=event.type)
-    session.flush()
+    repository.write_case(session, case)
+    session.flush()  # what the outbox and the peer signals added
     count_event(event.type)
     return Appended(case, event, evaluation, evaluation_json=case.evaluation)
 
 
-def _replay(case: Case, stored: StoredEvent, event_in: CaseEventCreate) -> Appended:
+def _replay(case: CaseState, stored: StoredEvent, event_in: CaseEventCreate) -> Appended:
     """An offline queue sent the same event again: answer with what is stored."""
     if (stored.type, stored.data, stored.occurred_at, stored.note) != _content(event_in):
         raise Conflict("This event_id is already stored with different content.", field="event_id",
