@@ -40,13 +40,15 @@ def get_case(session: Session, *, client_id: uuid.UUID, case_id: uuid.UUID,
 
 # A case read: the row as plain values (no ORM object, no identity map), with the epoch that
 # confirms a cached credential. The row's attributes are the model's (case.id, case.evaluation...).
-_CASE_ROW = select(*Case.__table__.c, epoch_column()).where(Case.id == bindparam("case_id"),
-                                                            Case.client_id == bindparam("client_id"))
+_CASES, _EVENTS = Case.__table__, CaseEvent.__table__
+_CASE_ROW = select(*_CASES.c, epoch_column()).where(_CASES.c.id == bindparam("case_id"),
+                                                    _CASES.c.client_id == bindparam("client_id"))
 
 
 def read_case(session: Session, target: "CaseToWrite") -> Row:
     """A case to show (not to change), as one row; CaseNotFound if the client has no such case."""
-    row = session.execute(_CASE_ROW, {"case_id": target.id, "client_id": target.client_id}).first()
+    # Core statements run on the session's connection: no ORM execution around a plain row.
+    row = session.connection().execute(_CASE_ROW, {"case_id": target.id, "client_id": target.client_id}).first()
     if target.check is not None:
         confirm(session=session, check=target.check, epoch=row[-1] if row else None,
                 now=datetime.now(timezone.utc))
@@ -98,7 +100,7 @@ _UNREAD = object()
 # The documents an append reads only now and then (a resent event, peer signals): not carried
 # on every row of the log, read together on first use.
 _DOCUMENTS = ("evaluation", "intake")
-_STATE = tuple(c for c in Case.__table__.c if c.key not in _DOCUMENTS)
+_STATE = tuple(c for c in _CASES.c if c.key not in _DOCUMENTS)
 
 
 class CaseState:
@@ -117,7 +119,7 @@ class CaseState:
         self._session = session
 
     def _read_documents(self) -> None:
-        evaluation, intake = self._session.execute(_DOCUMENTS_OF, {"case_id": self.id}).one()
+        evaluation, intake = self._session.connection().execute(_DOCUMENTS_OF, {"case_id": self.id}).one()
         if self._evaluation is _UNREAD:
             self._evaluation = evaluation
         if self._intake is _UNREAD:
@@ -140,23 +142,23 @@ class CaseState:
         return self._intake
 
 
-_DOCUMENTS_OF = select(Case.evaluation, Case.intake).where(Case.id == bindparam("case_id"))
+_DOCUMENTS_OF = select(_CASES.c.evaluation, _CASES.c.intake).where(_CASES.c.id == bindparam("case_id"))
 # The log's columns, in StoredEvent's order (raw is not read: it is kept for audits only).
-_LOG = tuple(getattr(CaseEvent, name) for name in
+_LOG = tuple(_EVENTS.c[name] for name in
              ("id", "case_id", "seq", "type", "occurred_at", "recorded_at", "data", "note", "event_id",
               "content_hash", "prev_hash"))
 # Built once. The case and its log as plain rows (Core): no identity map, no ORM object per row.
 _CASE_WITH_LOG = (
-    select(*_STATE, epoch_column(), *_LOG).outerjoin(CaseEvent, CaseEvent.case_id == Case.id)
-    .where(Case.id == bindparam("case_id"), Case.client_id == bindparam("client_id"))
-    .order_by(CaseEvent.seq)
-    .with_for_update(of=Case.__table__)
+    select(*_STATE, epoch_column(), *_LOG).outerjoin(_EVENTS, _EVENTS.c.case_id == _CASES.c.id)
+    .where(_CASES.c.id == bindparam("case_id"), _CASES.c.client_id == bindparam("client_id"))
+    .order_by(_EVENTS.c.seq)
+    .with_for_update(of=_CASES)
 )
-_INSERT_EVENT = insert(CaseEvent.__table__)
+_INSERT_EVENT = insert(_EVENTS)
 # What an append changes in the case row: its projection, its counters and its clocks.
 _CHANGED = ("status", "risk_level", "track", "escalation_level", "ruleset_version", "evaluated_at",
             "next_transition_at", "next_wakeup_at", "notify_seq", "last_seq", "version", "updated_at")
-_UPDATE_CASE = update(Case.__table__).where(Case.__table__.c.id == bindparam("case_id_"))
+_UPDATE_CASE = update(_CASES).where(_CASES.c.id == bindparam("case_id_"))
 
 
 def load_case_with_log(session: Session, target: CaseToWrite) -> tuple[CaseState, list[StoredEvent]]:
@@ -166,7 +168,7 @@ def load_case_with_log(session: Session, target: CaseToWrite) -> tuple[CaseState
     they are read on first use, which an append needs only to replay a resent event or for peer
     signals.
     """
-    rows = session.execute(_CASE_WITH_LOG, {"case_id": target.id, "client_id": target.client_id}).all()
+    rows = session.connection().execute(_CASE_WITH_LOG, {"case_id": target.id, "client_id": target.client_id}).all()
     if target.check is not None:
         confirm(session=session, check=target.check, epoch=rows[0][len(_STATE)] if rows else None,
                 now=datetime.now(timezone.utc))
@@ -181,12 +183,12 @@ def write_case(session: Session, case: CaseState) -> None:
     """Store what an append changed in the case row (one UPDATE; the row is locked)."""
     values = {name: getattr(case, name) for name in _CHANGED}
     values["evaluation"] = case.evaluation
-    session.execute(_UPDATE_CASE, {"case_id_": case.id, **values})
+    session.connection().execute(_UPDATE_CASE, {"case_id_": case.id, **values})
 
 
 def insert_event(session: Session, event: StoredEvent) -> None:
     """Write one new event as it is (a Core INSERT, sent at once; the case row is already locked)."""
-    session.execute(_INSERT_EVENT, {
+    session.connection().execute(_INSERT_EVENT, {
         "id": event.id, "case_id": event.case_id, "seq": event.seq, "type": event.type,
         "occurred_at": event.occurred_at, "recorded_at": event.recorded_at, "data": event.data,
         "note": event.note, "raw": event.raw, "event_id": event.event_id,
