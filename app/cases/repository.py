@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import Row, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from app.auth.credential_cache import CredentialCheck
 from app.auth.service import confirm, epoch_column
@@ -168,6 +169,9 @@ def load_case_with_log(session: Session, target: CaseToWrite) -> tuple[CaseState
     they are read on first use, which an append needs only to replay a resent event or for peer
     signals.
     """
+    # What the session holds unsent goes first, as an ORM query's autoflush would send it (a
+    # caller may have opened or changed the case in the same transaction).
+    session.flush()
     rows = session.connection().execute(_CASE_WITH_LOG, {"case_id": target.id, "client_id": target.client_id}).all()
     if target.check is not None:
         confirm(session=session, check=target.check, epoch=rows[0][len(_STATE)] if rows else None,
@@ -184,6 +188,11 @@ def write_case(session: Session, case: CaseState) -> None:
     values = {name: getattr(case, name) for name in _CHANGED}
     values["evaluation"] = case.evaluation
     session.connection().execute(_UPDATE_CASE, {"case_id_": case.id, **values})
+    # A Case object of the same row in this session (its caller opened or read it) is now behind
+    # the database: it reloads on its next use.
+    held = session.identity_map.get(identity_key(Case, case.id))
+    if held is not None:
+        session.expire(held)
 
 
 def insert_event(session: Session, event: StoredEvent) -> None:
