@@ -22,10 +22,10 @@ def record(session: Session, *, actor: Actor, case_id: uuid.UUID | None, action:
     order = session.info["audit_entries"] = session.info.get("audit_entries", -1) + 1
     # A Core INSERT, sent at once: no ORM object for a row nothing reads back in the request.
     # Every caller records after the case it names is written (or flushed).
-    session.connection().execute(_INSERT, {"id": uuid.uuid4(), "client_id": actor.client_id, "case_id": case_id,
-                              "actor_kind": actor.kind, "actor": actor.prefix, "action": action,
-                              "request_id": actor.request_id, "detail": detail,
-                              "created_at": now + timedelta(microseconds=order)})
+    session.connection().execute(_INSERT, {
+        "id": uuid.uuid4(), "client_id": actor.client_id, "case_id": case_id, "actor_kind": actor.kind,
+        "actor": actor.prefix, "action": action, "request_id": actor.request_id, "detail": detail,
+        "created_at": now + timedelta(microseconds=order)})
 
 
 def list_for_case(session: Session, *, case_id: uuid.UUID, limit: int,
