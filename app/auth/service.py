@@ -36,7 +36,9 @@ class IssuedToken:
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="stuckfunds"'}
 
 
-_EPOCH = select(CredentialEpoch.value).where(CredentialEpoch.id == 1).scalar_subquery()
+# Table columns (Core), so a Core statement carrying it stays Core.
+_EPOCH = (select(CredentialEpoch.__table__.c.value).where(CredentialEpoch.__table__.c.id == 1)
+          .scalar_subquery())
 
 
 def epoch_column():

@@ -5,8 +5,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import and_, bindparam, or_, select
-from sqlalchemy.orm import Session, contains_eager, defer
+from sqlalchemy import Row, and_, bindparam, insert, or_, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from app.auth.credential_cache import CredentialCheck
 from app.auth.service import confirm, epoch_column
@@ -38,6 +39,25 @@ def get_case(session: Session, *, client_id: uuid.UUID, case_id: uuid.UUID,
     return row[0] if row else None
 
 
+# A case read: the row as plain values (no ORM object, no identity map), with the epoch that
+# confirms a cached credential. The row's attributes are the model's (case.id, case.evaluation...).
+_CASES, _EVENTS = Case.__table__, CaseEvent.__table__
+_CASE_ROW = select(*_CASES.c, epoch_column()).where(_CASES.c.id == bindparam("case_id"),
+                                                    _CASES.c.client_id == bindparam("client_id"))
+
+
+def read_case(session: Session, target: "CaseToWrite") -> Row:
+    """A case to show (not to change), as one row; CaseNotFound if the client has no such case."""
+    # Core statements run on the session's connection: no ORM execution around a plain row.
+    row = session.connection().execute(_CASE_ROW, {"case_id": target.id, "client_id": target.client_id}).first()
+    if target.check is not None:
+        confirm(session=session, check=target.check, epoch=row[-1] if row else None,
+                now=datetime.now(timezone.utc))
+    if row is None:
+        raise CaseNotFound()
+    return row
+
+
 @dataclass(frozen=True)
 class CaseToWrite:
     """A case the caller may write (cases.dependencies checked); load_case loads it for the write."""
@@ -56,31 +76,132 @@ def load_case(session: Session, target: CaseToWrite, *, lock: bool = True) -> Ca
     return case
 
 
-# Built once: the options and the join cost more to build than to run.
+@dataclass(slots=True)
+class StoredEvent:
+    """One event of a case's log as plain values (no ORM object): what an append reads and writes.
+
+    It has every attribute the chain (app.cases.chain) and EventRead read, like a CaseEvent row.
+    """
+
+    id: uuid.UUID
+    case_id: uuid.UUID
+    seq: int
+    type: str
+    occurred_at: datetime
+    recorded_at: datetime
+    data: dict
+    note: str | None
+    event_id: uuid.UUID | None
+    content_hash: str | None
+    prev_hash: str | None
+    raw: dict | None = None  # written with a new event; a loaded log leaves it unread
+
+
+_UNREAD = object()
+# The documents an append reads only now and then (a resent event, peer signals): not carried
+# on every row of the log, read together on first use.
+_DOCUMENTS = ("evaluation", "intake")
+_STATE = tuple(c for c in _CASES.c if c.key not in _DOCUMENTS)
+
+
+class CaseState:
+    """The case an append changes, as plain values with the model's attribute names (no ORM object).
+
+    `evaluation` and `intake` are read on first use, both in one statement; `write_case` stores
+    what the append changed.
+    """
+
+    __slots__ = (*(c.key for c in _STATE), "_evaluation", "_intake", "_session")
+
+    def __init__(self, session: Session, values) -> None:
+        for column, value in zip(_STATE, values):
+            setattr(self, column.key, value)
+        self._evaluation = self._intake = _UNREAD
+        self._session = session
+
+    def _read_documents(self) -> None:
+        evaluation, intake = self._session.connection().execute(_DOCUMENTS_OF, {"case_id": self.id}).one()
+        if self._evaluation is _UNREAD:
+            self._evaluation = evaluation
+        if self._intake is _UNREAD:
+            self._intake = intake
+
+    @property
+    def evaluation(self) -> dict:
+        if self._evaluation is _UNREAD:
+            self._read_documents()
+        return self._evaluation
+
+    @evaluation.setter
+    def evaluation(self, value: dict) -> None:
+        self._evaluation = value
+
+    @property
+    def intake(self) -> dict:
+        if self._intake is _UNREAD:
+            self._read_documents()
+        return self._intake
+
+
+_DOCUMENTS_OF = select(_CASES.c.evaluation, _CASES.c.intake).where(_CASES.c.id == bindparam("case_id"))
+# The log's columns, in StoredEvent's order (raw is not read: it is kept for audits only).
+_LOG = tuple(_EVENTS.c[name] for name in
+             ("id", "case_id", "seq", "type", "occurred_at", "recorded_at", "data", "note", "event_id",
+              "content_hash", "prev_hash"))
+# Built once. The case and its log as plain rows (Core): no identity map, no ORM object per row.
 _CASE_WITH_LOG = (
-    select(Case).outerjoin(Case.events)
-    .options(contains_eager(Case.events), defer(Case.evaluation), defer(Case.intake))
-    .where(Case.id == bindparam("case_id"), Case.client_id == bindparam("client_id"))
-    .order_by(CaseEvent.seq)
-    .with_for_update(of=Case).execution_options(populate_existing=True)
-    .add_columns(epoch_column())
+    select(*_STATE, epoch_column(), *_LOG).outerjoin(_EVENTS, _EVENTS.c.case_id == _CASES.c.id)
+    .where(_CASES.c.id == bindparam("case_id"), _CASES.c.client_id == bindparam("client_id"))
+    .order_by(_EVENTS.c.seq)
+    .with_for_update(of=_CASES)
 )
+_INSERT_EVENT = insert(_EVENTS)
+# What an append changes in the case row: its projection, its counters and its clocks.
+_CHANGED = ("status", "risk_level", "track", "escalation_level", "ruleset_version", "evaluated_at",
+            "next_transition_at", "next_wakeup_at", "notify_seq", "last_seq", "version", "updated_at")
+_UPDATE_CASE = update(_CASES).where(_CASES.c.id == bindparam("case_id_"))
 
 
-def load_case_with_log(session: Session, target: CaseToWrite) -> tuple[Case, list[CaseEvent]]:
+def load_case_with_log(session: Session, target: CaseToWrite) -> tuple[CaseState, list[StoredEvent]]:
     """The case under its row lock and its whole event log, in one statement.
 
     The stored evaluation and intake are not read (one copy would ride on every event's row);
-    they load on first use, which an append needs only to replay a resent event.
+    they are read on first use, which an append needs only to replay a resent event or for peer
+    signals.
     """
-    rows = session.execute(_CASE_WITH_LOG, {"case_id": target.id, "client_id": target.client_id}).unique().all()
+    # What the session holds unsent goes first, as an ORM query's autoflush would send it (a
+    # caller may have opened or changed the case in the same transaction).
+    session.flush()
+    rows = session.connection().execute(_CASE_WITH_LOG, {"case_id": target.id, "client_id": target.client_id}).all()
     if target.check is not None:
-        confirm(session=session, check=target.check, epoch=rows[0][1] if rows else None,
+        confirm(session=session, check=target.check, epoch=rows[0][len(_STATE)] if rows else None,
                 now=datetime.now(timezone.utc))
     if not rows:
         raise CaseNotFound()
-    case = rows[0][0]
-    return case, list(case.events)
+    first = len(_STATE) + 1
+    log = [StoredEvent(*row[first:]) for row in rows if row[first] is not None]
+    return CaseState(session, rows[0][:first - 1]), log
+
+
+def write_case(session: Session, case: CaseState) -> None:
+    """Store what an append changed in the case row (one UPDATE; the row is locked)."""
+    values = {name: getattr(case, name) for name in _CHANGED}
+    values["evaluation"] = case.evaluation
+    session.connection().execute(_UPDATE_CASE, {"case_id_": case.id, **values})
+    # A Case object of the same row in this session (its caller opened or read it) is now behind
+    # the database: it reloads on its next use.
+    held = session.identity_map.get(identity_key(Case, case.id))
+    if held is not None:
+        session.expire(held)
+
+
+def insert_event(session: Session, event: StoredEvent) -> None:
+    """Write one new event as it is (a Core INSERT, sent at once; the case row is already locked)."""
+    session.connection().execute(_INSERT_EVENT, {
+        "id": event.id, "case_id": event.case_id, "seq": event.seq, "type": event.type,
+        "occurred_at": event.occurred_at, "recorded_at": event.recorded_at, "data": event.data,
+        "note": event.note, "raw": event.raw, "event_id": event.event_id,
+        "content_hash": event.content_hash, "prev_hash": event.prev_hash})
 
 
 def list_events(session: Session, *, case_id: uuid.UUID) -> Sequence[CaseEvent]:

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.cases import chain, repository
-from app.cases.repository import CaseToWrite
+from app.cases.repository import CaseState, CaseToWrite, StoredEvent
 from app.cases.event_data import CaseEventCreate
 from app.cases.intake import CaseCreate
 from app.db.models import Case, CaseEvent
@@ -65,7 +65,7 @@ def intake_input(case_in: CaseCreate) -> CaseInput:
     )
 
 
-def event_inputs(events: Sequence[CaseEvent]) -> list[EventInput]:
+def event_inputs(events: Sequence[CaseEvent | StoredEvent]) -> list[EventInput]:
     return [EventInput(seq=e.seq, type=e.type, occurred_at=e.occurred_at, data=e.data) for e in events]
 
 
@@ -129,10 +129,13 @@ def open_case(*, session: Session, client_id: uuid.UUID, case_in: CaseCreate,
 class Appended:
     """The stored event and the evaluation after it; unpacks as (case, event, evaluation)."""
 
-    case: Case
-    event: CaseEvent
+    case: Case | CaseState
+    event: StoredEvent
     evaluation: Evaluation
     replayed: bool = False  # the client's event_id was already stored: nothing new was written
+    # The evaluation in its JSON form (as the projection stores it): the answer reads it, so the
+    # model is dumped once per append.
+    evaluation_json: dict[str, Any] | None = None
 
     def __iter__(self):
         return iter((self.case, self.event, self.evaluation))
@@ -152,8 +155,9 @@ def append_event(*, session: Session, target: CaseToWrite, event_in: CaseEventCr
                  max_events: int | None = None, peers: PeerPolicy | None = None) -> Appended:
     """Append one event under the case's lock, then re-evaluate and store the projection.
 
-    One statement loads the case (locked) and its log; the new event joins the log in memory,
-    and one flush writes the event, the case's projection and the audit entry together.
+    One statement loads the case (locked) and its log as plain rows; the new event joins the log
+    in memory. Core statements write the event, the audit entry and the case's projection (no ORM
+    object on this path); a flush adds what the outbox and the peer signals queued.
     """
     case, log = repository.load_case_with_log(session, target)
     if event_in.event_id is not None:
@@ -167,16 +171,16 @@ def append_event(*, session: Session, target: CaseToWrite, event_in: CaseEventCr
         # Every append re-evaluates the whole log: an unbounded log makes every request dearer.
         raise CaseFull(f"This case already has {case.last_seq} events, the most one case may hold; "
                        "open a new case to go on.", limit=max_events)
-    event = CaseEvent(
-        case_id=case.id, seq=case.last_seq + 1, type=event_in.type,
+    event = StoredEvent(
+        id=uuid.uuid4(), case_id=case.id, seq=case.last_seq + 1, type=event_in.type,
         occurred_at=_utc(event_in.occurred_at), recorded_at=now,
         data=event_in.data.model_dump(mode="json", exclude_none=True),
-        note=event_in.note, raw=raw, event_id=event_in.event_id,
+        note=event_in.note, event_id=event_in.event_id, content_hash=None, prev_hash=None, raw=raw,
     )
     # The event the chain links to is the one numbered last_seq (none if it went missing).
     previous = log[-1] if log and log[-1].seq == case.last_seq else None
     chain.seal(event, previous=previous)
-    session.add(event)
+    repository.insert_event(session, event)
     case.last_seq = event.seq
     case.version += 1
     case.updated_at = now
@@ -190,17 +194,20 @@ def append_event(*, session: Session, target: CaseToWrite, event_in: CaseEventCr
     if actor is not None:
         audit.record(session, actor=actor, case_id=case.id, action="event.appended", now=now,
                      seq=event.seq, type=event.type)
-    session.flush()
+    repository.write_case(session, case)
+    session.flush()  # what the outbox and the peer signals added
     count_event(event.type)
-    return Appended(case, event, evaluation)
+    return Appended(case, event, evaluation, evaluation_json=case.evaluation)
 
 
-def _replay(case: Case, stored: CaseEvent, event_in: CaseEventCreate) -> Appended:
+def _replay(case: CaseState, stored: StoredEvent, event_in: CaseEventCreate) -> Appended:
     """An offline queue sent the same event again: answer with what is stored."""
     if (stored.type, stored.data, stored.occurred_at, stored.note) != _content(event_in):
         raise Conflict("This event_id is already stored with different content.", field="event_id",
                        seq=stored.seq)
-    return Appended(case, stored, Evaluation.model_validate(case.evaluation), replayed=True)
+    evaluation = Evaluation.model_validate(case.evaluation)
+    return Appended(case, stored, evaluation, replayed=True,
+                    evaluation_json=evaluation.model_dump(mode="json"))
 
 
 def update_case(*, session: Session, target: CaseToWrite, changes: dict[str, Any],

@@ -17,9 +17,14 @@ async def get_ruleset(request: Request) -> CompiledRuleset:
     return request.app.state.ruleset
 
 
+def warning_lead_of(settings) -> timedelta:
+    """How long before a deadline clients are told it is approaching (STUCKFUNDS_DEADLINE_WARNING_HOURS)."""
+    return timedelta(hours=settings.deadline_warning_hours)
+
+
 async def get_warning_lead(request: Request) -> timedelta:
     """How long before a deadline clients are told it is approaching."""
-    return timedelta(hours=request.app.state.settings.deadline_warning_hours)
+    return warning_lead_of(request.app.state.settings)
 
 
 async def get_max_events(request: Request) -> int:
@@ -32,7 +37,10 @@ async def get_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-async def get_locale(accept_language: Annotated[str | None, Header()] = None) -> Language | None:
+AcceptLanguage = Annotated[str | None, Header()]
+
+
+async def get_locale(accept_language: AcceptLanguage = None) -> Language | None:
     """A locale from Accept-Language; None when the client did not say (the case decides)."""
     return pick_locale(accept_language) if accept_language else None
 
