@@ -98,10 +98,20 @@ class StoredEvent:
 
 
 _UNREAD = object()
-# The documents an append reads only now and then (a resent event, peer signals): not carried
-# on every row of the log, read together on first use.
+# The documents an append reads only now and then (a resent event): not carried on every row of
+# the log, read together on first use.
 _DOCUMENTS = ("evaluation", "intake")
 _STATE = tuple(c for c in _CASES.c if c.key not in _DOCUMENTS)
+# What peer signals need of those documents, small enough to ride on every row: the platform's
+# app id and domain (its keys), and what the stored evaluation said the case adds to its
+# platform's signals (null when it was made with the signals off).
+_PEER_BITS = (
+    _CASES.c.intake["platform"]["app_id"].as_string().label("platform_app_id"),
+    _CASES.c.intake["platform"]["domain"].as_string().label("platform_domain"),
+    _CASES.c.evaluation["peer_contribution"].as_json().label("stored_peer_contribution"),
+    _CASES.c.evaluation["peers"].as_json().label("stored_peers"),
+)
+_PEER_KEYS = tuple(c.name for c in _PEER_BITS)
 
 
 class CaseState:
@@ -111,11 +121,13 @@ class CaseState:
     what the append changed.
     """
 
-    __slots__ = (*(c.key for c in _STATE), "_evaluation", "_intake", "_session")
+    __slots__ = (*(c.key for c in _STATE), *_PEER_KEYS, "_evaluation", "_intake", "_session")
 
-    def __init__(self, session: Session, values) -> None:
+    def __init__(self, session: Session, values, peer_bits=()) -> None:
         for column, value in zip(_STATE, values):
             setattr(self, column.key, value)
+        for name, value in zip(_PEER_KEYS, peer_bits):
+            setattr(self, name, value)
         self._evaluation = self._intake = _UNREAD
         self._session = session
 
@@ -150,7 +162,7 @@ _LOG = tuple(_EVENTS.c[name] for name in
               "content_hash", "prev_hash"))
 # Built once. The case and its log as plain rows (Core): no identity map, no ORM object per row.
 _CASE_WITH_LOG = (
-    select(*_STATE, epoch_column(), *_LOG).outerjoin(_EVENTS, _EVENTS.c.case_id == _CASES.c.id)
+    select(*_STATE, epoch_column(), *_PEER_BITS, *_LOG).outerjoin(_EVENTS, _EVENTS.c.case_id == _CASES.c.id)
     .where(_CASES.c.id == bindparam("case_id"), _CASES.c.client_id == bindparam("client_id"))
     .order_by(_EVENTS.c.seq)
     .with_for_update(of=_CASES)
@@ -166,8 +178,8 @@ def load_case_with_log(session: Session, target: CaseToWrite) -> tuple[CaseState
     """The case under its row lock and its whole event log, in one statement.
 
     The stored evaluation and intake are not read (one copy would ride on every event's row);
-    they are read on first use, which an append needs only to replay a resent event or for peer
-    signals.
+    they are read on first use, which an append needs only to replay a resent event. What peer
+    signals need of them comes with the row.
     """
     # What the session holds unsent goes first, as an ORM query's autoflush would send it (a
     # caller may have opened or changed the case in the same transaction).
@@ -178,9 +190,10 @@ def load_case_with_log(session: Session, target: CaseToWrite) -> tuple[CaseState
                 now=datetime.now(timezone.utc))
     if not rows:
         raise CaseNotFound()
-    first = len(_STATE) + 1
+    bits = len(_STATE) + 1
+    first = bits + len(_PEER_BITS)
     log = [StoredEvent(*row[first:]) for row in rows if row[first] is not None]
-    return CaseState(session, rows[0][:first - 1]), log
+    return CaseState(session, rows[0][:bits - 1], rows[0][bits:first]), log
 
 
 def write_case(session: Session, case: CaseState) -> None:

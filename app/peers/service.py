@@ -59,8 +59,20 @@ class PeerReading:
 
 
 def keys_of_case(case: Case) -> list[str]:
+    if hasattr(case, "platform_app_id"):  # an append's CaseState: read with the case's row
+        return platform_keys(case.platform_name, case.platform_app_id, case.platform_domain)
     platform = (case.intake or {}).get("platform") or {}
     return platform_keys(case.platform_name, platform.get("app_id"), platform.get("domain"))
+
+
+def _stored_contribution(case: Case) -> frozenset[str] | None:
+    """What the case's stored evaluation said it adds, if that evaluation had signals on."""
+    if hasattr(case, "stored_peers"):  # an append's CaseState: read with the case's row
+        peers, contribution = case.stored_peers, case.stored_peer_contribution
+    else:
+        stored = case.evaluation or {}
+        peers, contribution = stored.get("peers"), stored.get("peer_contribution")
+    return None if peers is None else frozenset(contribution or ())
 
 
 def take_snapshot(*, session: Session, case: Case, policy: PeerPolicy | None,
@@ -73,11 +85,11 @@ def take_snapshot(*, session: Session, case: Case, policy: PeerPolicy | None,
     reading = PeerReading(snapshot=PeerSnapshot(), keys=keys, policy=policy)
     own: set[tuple[str, str]] = set()
     if case.id is not None:
-        stored = case.evaluation or {}
-        if stored.get("peers") is not None and case.created_at.date() >= since:
+        previous = _stored_contribution(case)
+        if previous is not None and case.created_at.date() >= since:
             # Recorded with signals on, and every signal of it counted since the case opened,
             # inside the window: its own counts are known without reading its mark.
-            reading.previous = frozenset(stored.get("peer_contribution", ()))
+            reading.previous = previous
             reading.mark_read = False
             own = {(key, signal) for key in keys for signal in reading.previous}
         else:
