@@ -44,9 +44,19 @@ UNMATCHED = "unmatched"  # 404s for unknown paths: one label, not one per path t
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
+# The histogram's child for each label set, kept here: `labels()` checks and locks on every call.
+# The set is bounded like the labels themselves (methods x route templates x status classes).
+_LATENCY_CHILDREN: dict[tuple[str, str, int], Any] = {}
+
+
 def observe_request(*, method: str, route: str | None, status: int, seconds: float) -> None:
-    REQUEST_LATENCY.labels(method if method in METHODS else "other", route or UNMATCHED,
-                           f"{status // 100}xx").observe(seconds)
+    key = (method, route or UNMATCHED, status // 100)
+    child = _LATENCY_CHILDREN.get(key)
+    if child is None:
+        child = REQUEST_LATENCY.labels(method if method in METHODS else "other", key[1], f"{key[2]}xx")
+        if method in METHODS:  # an unknown method is not a key worth keeping
+            _LATENCY_CHILDREN[key] = child
+    child.observe(seconds)
 
 
 def count_event(event_type: str) -> None:

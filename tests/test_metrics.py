@@ -217,6 +217,26 @@ def test_ids_in_log_lines_are_never_taken_for_phone_numbers():
     assert scrub("Bearer a13812345678123456781234567890ab") == "Bearer [redacted]"
 
 
+
+def test_a_personal_number_in_a_path_is_scrubbed_from_the_access_line(api, caplog):
+    # The path and the request id are the client's own text: the access line scrubs them too.
+    with caplog.at_level(logging.INFO, logger="stuckfunds.access"):
+        api.get("/v1/cases/13812345678", headers={"X-Request-ID": "110101199003077777"})
+    [record] = [r for r in caplog.records if getattr(r, "path", "").startswith("/v1/cases/1")]
+    line = JsonFormatter().format(record)
+    assert "13812345678" not in line and "110101199003077777" not in line
+    assert json.loads(line)["path"] == "/v1/cases/[phone]" and json.loads(line)["request_id"] == "[id-number]"
+
+
+def test_the_scrubber_skips_no_pattern_that_could_match():
+    # scrub() tries a pattern only where its match could be; each shape here must still be caught.
+    assert scrub("BEARER abc.def-ghi") == "BEARER [redacted]"
+    assert scrub('{"k": "whsec_abcdefgh12"}') == '{"k": "whsec_[redacted]"}'
+    assert scrub("id １１０１０１１９９００３０７７７７７") == "id [id-number]"  # full-width digits are digits too
+    assert scrub("tel +86 13812345678.") == "tel [phone]."
+    plain = json.dumps({"path": "/v1/cases/0123456789", "status": 200, "duration_ms": 12345.6})
+    assert scrub(plain) == plain
+
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_two_workers_are_summed_in_one_scrape(pg_url, tmp_path):

@@ -17,7 +17,7 @@ from app.cases.repository import CaseToWrite
 from app.db.models import Case
 from app.edge.session import ReadSession
 from app.edge.auth import CaseCaller, Caller, CurrentCaller
-from app.edge.deps import AcceptLanguage, Now, get_locale, warning_lead_of
+from app.edge.deps import AcceptLanguage, get_locale, now_of, warning_lead_of
 from app.errors import CaseNotFound
 from app.evaluation import CompiledRuleset
 from app.locales import Locale as Language
@@ -86,7 +86,7 @@ class CaseRouteInputs:
 
     Each dependency FastAPI solves costs CPU on every request; these read only the app's state,
     the clock and Accept-Language, so one node gives them all. The clock stays `get_now` (tests
-    replace it); the contract is unchanged (the same Accept-Language header).
+    replace it; `now_of` reads the replacement); the contract is unchanged (the same Accept-Language header).
     """
 
     ruleset: CompiledRuleset
@@ -97,12 +97,11 @@ class CaseRouteInputs:
     peers: PeerPolicy | None
 
 
-async def case_route_inputs(request: Request, now: Now,
-                            accept_language: AcceptLanguage = None) -> CaseRouteInputs:
+async def case_route_inputs(request: Request, accept_language: AcceptLanguage = None) -> CaseRouteInputs:
     state = request.app.state
     settings = state.settings
     return CaseRouteInputs(
-        ruleset=state.ruleset, now=now, locale=await get_locale(accept_language),
+        ruleset=state.ruleset, now=await now_of(request), locale=await get_locale(accept_language),
         warning_lead=warning_lead_of(settings), max_events=settings.case_max_events,
         peers=PeerPolicy.from_settings(settings))
 

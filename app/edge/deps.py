@@ -3,6 +3,7 @@
 All `async`: none does blocking I/O, so none costs a trip to the thread pool.
 """
 
+import inspect
 from datetime import datetime, timedelta, timezone
 from typing import Annotated
 
@@ -35,6 +36,15 @@ async def get_max_events(request: Request) -> int:
 async def get_now() -> datetime:
     """The wall clock, read once per request; tests replace it to move time."""
     return datetime.now(timezone.utc)
+
+
+async def now_of(request: Request) -> datetime:
+    """`get_now` read inside another dependency, so the clock is no node of its own to solve.
+
+    A clock a test put in its place (`app.dependency_overrides[get_now]`) is still the one read.
+    """
+    now = request.app.dependency_overrides.get(get_now, get_now)()
+    return await now if inspect.isawaitable(now) else now
 
 
 AcceptLanguage = Annotated[str | None, Header()]

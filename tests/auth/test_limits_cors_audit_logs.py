@@ -182,6 +182,15 @@ def test_cors_headers_go_on_every_answer_to_an_allowed_origin(make_app, partner)
         assert refused.status_code == 400 and "access-control-allow-origin" not in refused.headers
 
 
+def test_with_no_origin_configured_no_browser_origin_is_let_in(make_app, partner):
+    # Without origins the CORS layer is left out: no answer names an origin, and a preflight fails.
+    with TestClient(make_app(cors_origins=[])) as client:
+        answer = client.get("/v1/cases", headers={**bearer(partner.key), "Origin": ORIGIN})
+        assert answer.status_code == 200 and "access-control-allow-origin" not in answer.headers
+        preflight = client.options("/v1/cases", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST"})
+        assert preflight.status_code >= 400 and not any(h.startswith("access-control-") for h in preflight.headers)
+
+
 def test_an_unexpected_500_still_carries_cors_headers(make_app, partner):
     app = make_app()
 
