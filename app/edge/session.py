@@ -5,6 +5,7 @@ pool, is `async` and hands its database work to `read` or `write`.
 """
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
@@ -17,12 +18,17 @@ from app.db.session import ON_ROLLBACK, undo_after_rollback
 T = TypeVar("T")
 
 
-def _session(request: Request, *, write: bool) -> Iterator[Session]:
-    factory = request.app.state.write_sessions if write else request.app.state.sessions
+@contextmanager
+def _transaction(factory) -> Iterator[Session]:
+    """One session, committed once at the end; rolled back (and its files undone) on any error."""
     session: Session = factory()
     try:
         yield session
-        session.commit()
+        try:
+            session.commit()
+        except DBAPIError as error:
+            error.during_commit = True  # the outcome is unknown: never run the work again
+            raise
         session.info.pop(ON_ROLLBACK, None)
     except BaseException:
         session.rollback()
@@ -30,6 +36,11 @@ def _session(request: Request, *, write: bool) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def _session(request: Request, *, write: bool) -> Iterator[Session]:
+    with _transaction(request.app.state.write_sessions if write else request.app.state.sessions) as session:
+        yield session
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -58,22 +69,8 @@ def _in_one_transaction(factory, work: Callable[[Session], T]) -> T:
 
 
 def _attempt(factory, work: Callable[[Session], T]) -> T:
-    session: Session = factory()
-    try:
-        result = work(session)
-        try:
-            session.commit()
-        except DBAPIError as error:
-            error.during_commit = True  # the outcome is unknown: never run the work again
-            raise
-        session.info.pop(ON_ROLLBACK, None)
-        return result
-    except BaseException:
-        session.rollback()
-        undo_after_rollback(session)
-        raise
-    finally:
-        session.close()
+    with _transaction(factory) as session:
+        return work(session)
 
 
 async def write(request: Request, work: Callable[[Session], T]) -> T:
