@@ -10,13 +10,12 @@ limits note, so every text the dossier has appears at least once.
 
 import sys
 import uuid
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from app.cases.present import present_evaluation
-from app.dossier.build import CaseFacts, build_dossier
+from app.dossier.build import CaseFacts, DossierEvent, build_dossier
 from app.dossier.paragraphs import limits_note
 from app.dossier.render_markdown import to_markdown
 from app.dossier.render_pdf import to_html
@@ -29,15 +28,6 @@ from app.settings import PROJECT_ROOT
 _PROBLEMS = (("event", "content_changed"), ("event", "link_broken"), ("event", "missing"),
              ("event", "unsealed"), ("evidence", "file_changed"), ("evidence", "file_missing"),
              ("evidence", "record_mismatch"))
-
-
-@dataclass(frozen=True)
-class _Event:
-    seq: int
-    type: str
-    occurred_at: datetime
-    data: dict[str, Any] = field(default_factory=dict)
-    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,8 +59,8 @@ def main(out: Path) -> int:
                           platform_licensed=case.platform_licensed, app_source=case.app_source,
                           province=case.province, amount=case.amount, currency=case.currency,
                           withdrawal_requested_at=case.withdrawal_requested_at)
-        plain = [_Event(e.seq, e.type, e.occurred_at, dict(e.data)) for e in scenario.events]
-        noted = [_Event(e.seq, e.type, e.occurred_at, dict(e.data), f"备注 note {e.seq}") for e in plain]
+        plain = [DossierEvent(e.seq, e.type, e.occurred_at, dict(e.data)) for e in scenario.events]
+        noted = [DossierEvent(e.seq, e.type, e.occurred_at, dict(e.data), f"备注 note {e.seq}") for e in plain]
         files = [_File(uuid.uuid5(uuid.NAMESPACE_URL, f"{path.stem}/{e.seq}"), f"{e.seq:064x}", 2048 * e.seq,
                        "image/png", None if e.seq % 2 else f"shot-{e.seq}.png", e.seq)
                  for e in plain if e.type == "evidence_saved"][::2]

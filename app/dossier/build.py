@@ -1,7 +1,7 @@
 """Dossier, assembly: turn a case, its events, evidence and checks into a Dossier (pure, no SQL)."""
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -38,6 +38,17 @@ class EventLike(Protocol):
     occurred_at: datetime
     data: Mapping[str, Any]
     note: str | None
+
+
+@dataclass(frozen=True)
+class DossierEvent:
+    """An event as plain values (an EventLike without a database row): a shortened note, a scenario."""
+
+    seq: int
+    type: str
+    occurred_at: datetime
+    data: Mapping[str, Any] = field(default_factory=dict)
+    note: str | None = None
 
 
 class EvidenceLike(Protocol):

@@ -7,10 +7,8 @@ per 1,000 Chinese characters of notes, docs/dossier-rendering.md). The document 
 anything was left out or shortened. The evaluation is computed from every event regardless.
 """
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -18,7 +16,7 @@ from app.cases import repository as cases_repository
 from app.cases import service as cases_service
 from app.cases.present import present_evaluation
 from app.db.models import Case, CaseEvent
-from app.dossier.build import CaseFacts, build_dossier
+from app.dossier.build import CaseFacts, DossierEvent, build_dossier
 from app.dossier.model import Dossier
 from app.dossier.paragraphs import limits_note
 from app.evaluation import CompiledRuleset
@@ -30,19 +28,8 @@ from app.locales import Locale
 ELLIPSIS = "…"
 
 
-@dataclass(frozen=True)
-class _Event:
-    """An event as the dossier reads it, its note possibly shortened."""
-
-    seq: int
-    type: str
-    occurred_at: datetime
-    data: Mapping[str, Any]
-    note: str | None
-
-
 def bounded_events(events: Sequence[CaseEvent], *, max_events: int, max_note_chars: int,
-                   max_total_note_chars: int) -> tuple[list[_Event], bool]:
+                   max_total_note_chars: int) -> tuple[list[DossierEvent], bool]:
     """The latest `max_events` events, their notes within both limits; (events, any note cut)."""
     shortened, budget = False, max_total_note_chars
     out = []
@@ -53,7 +40,7 @@ def bounded_events(events: Sequence[CaseEvent], *, max_events: int, max_note_cha
             if len(note) > room:
                 note, shortened = (note[:room - 1] + ELLIPSIS) if room > 1 else None, True
             budget -= len(note or "")
-        out.append(_Event(seq=e.seq, type=e.type, occurred_at=e.occurred_at, data=e.data, note=note))
+        out.append(DossierEvent(seq=e.seq, type=e.type, occurred_at=e.occurred_at, data=e.data, note=note))
     return out[::-1], shortened
 
 

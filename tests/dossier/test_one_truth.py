@@ -4,16 +4,14 @@ Checked for every scenario beside the rules, in both languages, and on random lo
 """
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given
 
 from app.cases.present import present_evaluation
-from app.dossier.build import CaseFacts, build_dossier
+from app.dossier.build import CaseFacts, DossierEvent, build_dossier
 from app.dossier.model import Dossier
 from app.evaluation import CaseInput, CompiledRuleset, Evaluation, EventInput, evaluate, load_ruleset
 from app.evidence.schemas import IntegrityReport
@@ -31,15 +29,6 @@ def compiled() -> CompiledRuleset:
     return CompiledRuleset(load_ruleset(PROJECT_ROOT / "rules"))
 
 
-@dataclass(frozen=True)
-class _Event:
-    seq: int
-    type: str
-    occurred_at: datetime
-    data: dict[str, Any] = field(default_factory=dict)
-    note: str | None = None
-
-
 def _dossier(case: CaseInput, events: list[EventInput], as_of: datetime, compiled: CompiledRuleset,
              locale: str) -> tuple[Evaluation, Dossier]:
     evaluation = evaluate(case, events, as_of, compiled)
@@ -50,7 +39,7 @@ def _dossier(case: CaseInput, events: list[EventInput], as_of: datetime, compile
     report = IntegrityReport(ok=True, checked_at=as_of, events_checked=len(events), evidence_checked=0,
                              head_hash=None, issues=[])
     dossier = build_dossier(
-        case=facts, events=[_Event(e.seq, e.type, e.occurred_at, dict(e.data)) for e in events],
+        case=facts, events=[DossierEvent(e.seq, e.type, e.occurred_at, dict(e.data)) for e in events],
         files=[], report=report,
         evaluation=present_evaluation(evaluation.model_dump(mode="json"), compiled.ruleset, locale),
         catalogue=compiled.ruleset.catalogue, locale=locale, now=as_of)
