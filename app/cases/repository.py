@@ -15,10 +15,6 @@ from app.db.models import Case, CaseEvent
 from app.errors import CaseNotFound
 
 
-_CASE_WITH_EPOCH = select(Case, epoch_column()).where(Case.id == bindparam("case_id"),
-                                                      Case.client_id == bindparam("client_id"))
-
-
 def get_case(session: Session, *, client_id: uuid.UUID, case_id: uuid.UUID,
              lock: bool = False, check: CredentialCheck | None = None) -> Case | None:
     """A client's case; `lock` takes the row lock that serializes appends (PostgreSQL).
@@ -26,15 +22,12 @@ def get_case(session: Session, *, client_id: uuid.UUID, case_id: uuid.UUID,
     With `check` (a credential served from the cache), the same statement reads the credential
     epoch, and the credential is confirmed before the case is returned.
     """
-    if check is not None and not lock:
-        row = session.execute(_CASE_WITH_EPOCH, {"case_id": case_id, "client_id": client_id}).first()
-    else:
-        query = select(Case).where(Case.id == case_id, Case.client_id == client_id)
-        if lock:
-            query = query.with_for_update().execution_options(populate_existing=True)
-        if check is None:
-            return session.scalars(query).first()
-        row = session.execute(query.add_columns(epoch_column())).first()
+    query = select(Case).where(Case.id == case_id, Case.client_id == client_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    if check is None:
+        return session.scalars(query).first()
+    row = session.execute(query.add_columns(epoch_column())).first()
     confirm(session=session, check=check, epoch=row[1] if row else None, now=datetime.now(timezone.utc))
     return row[0] if row else None
 
@@ -123,7 +116,7 @@ class CaseState:
 
     __slots__ = (*(c.key for c in _STATE), *_PEER_KEYS, "_evaluation", "_intake", "_session")
 
-    def __init__(self, session: Session, values, peer_bits=()) -> None:
+    def __init__(self, session: Session, values, peer_bits) -> None:
         for column, value in zip(_STATE, values):
             setattr(self, column.key, value)
         for name, value in zip(_PEER_KEYS, peer_bits):
