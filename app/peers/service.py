@@ -59,20 +59,14 @@ class PeerReading:
 
 
 def keys_of_case(case: Case) -> list[str]:
-    if hasattr(case, "platform_app_id"):  # an append's CaseState: read with the case's row
-        return platform_keys(case.platform_name, case.platform_app_id, case.platform_domain)
-    platform = (case.intake or {}).get("platform") or {}
-    return platform_keys(case.platform_name, platform.get("app_id"), platform.get("domain"))
+    return platform_keys(case.platform_name, case.platform_app_id, case.platform_domain)
 
 
 def _stored_contribution(case: Case) -> frozenset[str] | None:
     """What the case's stored evaluation said it adds, if that evaluation had signals on."""
-    if hasattr(case, "stored_peers"):  # an append's CaseState: read with the case's row
-        peers, contribution = case.stored_peers, case.stored_peer_contribution
-    else:
-        stored = case.evaluation or {}
-        peers, contribution = stored.get("peers"), stored.get("peer_contribution")
-    return None if peers is None else frozenset(contribution or ())
+    if case.stored_peers is None:
+        return None
+    return frozenset(case.stored_peer_contribution or ())
 
 
 def take_snapshot(*, session: Session, case: Case, policy: PeerPolicy | None,

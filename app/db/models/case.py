@@ -64,6 +64,24 @@ class Case(Base):
         back_populates="case", lazy="raise", order_by="CaseEvent.seq"
     )
 
+    # What peer signals read of the intake and of the stored evaluation (app.peers.service). An
+    # append's CaseState (app.cases.repository) has the same names, read with the case's row.
+    @property
+    def platform_app_id(self) -> str | None:
+        return ((self.intake or {}).get("platform") or {}).get("app_id")
+
+    @property
+    def platform_domain(self) -> str | None:
+        return ((self.intake or {}).get("platform") or {}).get("domain")
+
+    @property
+    def stored_peers(self) -> dict[str, Any] | None:
+        return (self.evaluation or {}).get("peers")
+
+    @property
+    def stored_peer_contribution(self) -> list[str] | None:
+        return (self.evaluation or {}).get("peer_contribution")
+
 
 class CaseEvent(Base):
     __tablename__ = "case_event"
