@@ -6,7 +6,8 @@ still overlaps the sliding window), so a key costs the same few bytes whatever i
 moving window keeps one entry per request for the whole window, which grew a worker's memory
 by about 2.5 MiB per 10,000 requests under a generous limit (issue 14). The count is the moving
 window's, approximated: when the last window was busy, a request may be refused a little before
-its moving-window slot would free up, never admitted earlier.
+its moving-window slot would free up; and as the limits library rounds the weighted count down,
+right after a window boundary one request more than the limit can be let in.
 
 With STUCKFUNDS_REDIS_URL set, every worker and host shares the counters in Redis; without
 it each process counts on its own (so N workers allow up to N times the limit).

@@ -21,6 +21,7 @@ from tests.auth.conftest import PROBLEM, Partner, bearer, note
 from tests.conftest import TEST_SECRET_KEY
 from tests.support.payloads import intake
 from tests.support.server import create_api_key, running_server
+from tests.support.windows import start_inside_a_window
 
 ORIGIN = "https://app.example.org"
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -32,6 +33,8 @@ ID_NUMBER = "11010519491231002X"
 def make_app(database_url) -> Iterator:
     """Apps of the test's own on the shared database: each has its own limiter and settings."""
     made = []
+
+    start_inside_a_window()  # the bursts below stay in one minute's window
 
     def make(**overrides):
         settings = dict(database_url=database_url, embedded_worker=False, secret_key=TEST_SECRET_KEY,
