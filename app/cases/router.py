@@ -12,7 +12,7 @@ from app.cases import repository, service
 from app.cases.dependencies import CaseForCaller, CaseId, CaseInputs, ReadableCase, WritableCase
 from app.cases.event_data import CaseEventCreate
 from app.cases.intake import CaseCreate
-from app.cases.present import present_evaluation, present_upcoming
+from app.cases.present import present_evaluation, render_appended, render_case
 from app.cases.schemas import (
     CasePage, CaseRead, CaseSummary, CaseUpdate, EvaluationRead, EventAppended, EventPage, EventRead,
     WhatIf,
@@ -63,8 +63,9 @@ def _case_read(case: Case, evaluation: dict, ruleset: CurrentRuleset, locale: st
     )
 
 
-def _written(model: BaseModel, *, headers: dict[str, str], status_code: int = 201) -> Response:
-    """An answer rendered once, in the route's own worker thread, while its lock is held.
+def _written(model: BaseModel | bytes, *, headers: dict[str, str], status_code: int = 201) -> Response:
+    """An answer rendered once (a model, or app.cases.present's bytes), in the route's own worker
+    thread, while its lock is held.
 
     Returning the model instead would make FastAPI validate it again in a second threadpool task,
     after the row lock (on SQLite, the database write lock) is taken and before the session
@@ -73,7 +74,8 @@ def _written(model: BaseModel, *, headers: dict[str, str], status_code: int = 20
     `async` routes go further: lock, work, rendering and commit share one thread
     (app.edge.session.write).
     """
-    return Response(model.model_dump_json(), status_code=status_code, media_type="application/json",
+    body = model if isinstance(model, bytes) else model.model_dump_json()
+    return Response(body, status_code=status_code, media_type="application/json",
                     headers=headers)
 
 
@@ -137,12 +139,9 @@ async def get_case(target: ReadableCase, request: Request, inputs: CaseInputs,
         case = repository.read_case(session, target)
         evaluation = service.current_evaluation(session=session, case=case, ruleset=ruleset, now=now,
                                                 as_of=as_of)
-        lang = locale or case.locale or DEFAULT_LOCALE
-        read = _case_read(case, evaluation, ruleset, lang)
-        if upcoming:
-            read.upcoming = present_upcoming(
-                service.upcoming_change(session=session, case=case, evaluation=evaluation, ruleset=ruleset),
-                ruleset.ruleset, lang, read.evaluation.regulator and read.evaluation.regulator.body)
+        later = service.upcoming_change(session=session, case=case, evaluation=evaluation,
+                                        ruleset=ruleset) if upcoming else None
+        read = render_case(case, evaluation, ruleset.ruleset, locale or case.locale or DEFAULT_LOCALE, later)
         return _written(read, headers={"ETag": _etag(case)}, status_code=200)
 
     return await read_in_thread(request, work)
@@ -173,11 +172,8 @@ async def append_event(target: WritableCase, body: CaseEventCreate, raw: RawBody
             ruleset=ruleset, now=inputs.now, warning_lead=inputs.warning_lead, actor=actor,
             if_match=if_match, max_events=inputs.max_events, peers=inputs.peers)
         case, event = result.case, result.event
-        appended = EventAppended(
-            event=EventRead.model_validate(event),
-            evaluation=present_evaluation(result.evaluation_json, ruleset.ruleset,
-                                          locale or case.locale or DEFAULT_LOCALE),
-        )
+        appended = render_appended(event, result.evaluation_json, ruleset.ruleset,
+                                   locale or case.locale or DEFAULT_LOCALE)
         headers = {"Location": f"/v1/cases/{case.id}/events/{event.seq}", "ETag": _etag(case)}
         if result.replayed:
             headers["Idempotent-Replayed"] = "true"
