@@ -28,7 +28,10 @@ class WindowCache:
 
     def get(self, scope: str, keys: list[str], since: date, ttl: float,
             load: Callable[[list[str]], dict[str, Counts]]) -> dict[str, Counts]:
-        """The counts of each key: remembered for `ttl` seconds, else `load`ed (missing keys at once)."""
+        """The counts of each key: remembered for `ttl` seconds, else `load`ed (missing keys at once).
+
+        What is returned may be what is remembered: read it, never change it.
+        """
         now = self._clock()
         found: dict[str, Counts] = {}
         if ttl > 0:
@@ -49,9 +52,8 @@ class WindowCache:
                         self._entries.move_to_end((scope, key, since))
                 while len(self._entries) > self.max_entries:
                     self._entries.popitem(last=False)
-        # Callers subtract the case's own counts: they get copies, never the remembered ones.
-        return {key: {signal: dict(per_client) for signal, per_client in found[key].items()}
-                for key in keys}
+        # The remembered counts themselves: callers read them and never change them.
+        return {key: found[key] for key in keys}
 
     def forget(self, scope: str, keys: set[str]) -> None:
         """Drop every window of these keys (they were just written)."""

@@ -10,6 +10,7 @@ domain (`platform.domain`); each makes a key of its own, so a platform can be as
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 MAX_KEY = 100
 # What the API accepts (in the contract as well, so that a schema-valid value is never refused):
@@ -64,6 +65,12 @@ def _key(kind: str, value: str) -> str:
 def platform_keys(name: str | None = None, app_id: str | None = None,
                   domain: str | None = None) -> list[str]:
     """Every key of one platform: by name, by app id, by domain (as far as they are known)."""
+    return list(_platform_keys(name, app_id, domain))
+
+
+# Every post of a case asks for the same platform's keys again: they are remembered.
+@lru_cache(maxsize=4096)
+def _platform_keys(name: str | None, app_id: str | None, domain: str | None) -> tuple[str, ...]:
     keys = []
     if name is not None and (folded := normalize_name(name)):
         keys.append(_key("name", folded))
@@ -71,4 +78,4 @@ def platform_keys(name: str | None = None, app_id: str | None = None,
         keys.append(_key("app", normalize_app_id(app_id)))
     if domain:
         keys.append(_key("domain", normalize_domain(domain)))
-    return keys
+    return tuple(keys)

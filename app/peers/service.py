@@ -21,7 +21,7 @@ from app.db.models import Case, PeerMark
 from app.evaluation.model import Evaluation, PeerSnapshot
 from app.evaluation.peers import bucket_floor
 from app.peers import repository
-from app.peers.cache import WINDOWS
+from app.peers.cache import WINDOWS, Counts
 from app.peers.identity import platform_keys
 
 
@@ -91,13 +91,36 @@ def take_snapshot(*, session: Session, case: Case, policy: PeerPolicy | None,
             if mark is not None:
                 own = {(key, signal) for key in mark.keys for signal, day in mark.signals.items()
                        if date.fromisoformat(day) >= since}
-    counts = _counts(session, keys, since, policy)
-    for key, signal in own:
-        per_client = counts[key][signal]
-        if per_client.get(case.client_id, 0) > 0:
-            per_client[case.client_id] -= 1
-    reading.snapshot = _snapshot(counts, policy)
+    reading.snapshot = _snapshot_without(_counts(session, keys, since, policy), frozenset(own),
+                                         case.client_id, policy)
     return reading
+
+
+# Most posts find their platform's counts as remembered (app.peers.cache) and the case's own
+# signals as before: the same snapshot as last time, kept with the counts it was made of.
+_SNAPSHOTS: dict[tuple, tuple[list[Counts], PeerSnapshot]] = {}
+_MAX_SNAPSHOTS = 4096
+
+
+def _snapshot_without(counts: dict[str, Counts], own: frozenset[tuple[str, str]], client_id: uuid.UUID,
+                      policy: PeerPolicy) -> PeerSnapshot:
+    """The snapshot of `counts` less the case's own signals (`own`: platform key, signal)."""
+    memo = (policy, tuple(counts), client_id, own)
+    made_of = list(counts.values())
+    kept = _SNAPSHOTS.get(memo) if policy.cache_seconds > 0 else None
+    if kept is not None and all(a is b for a, b in zip(kept[0], made_of, strict=True)):
+        return kept[1]
+    others = dict(counts)
+    for key, signal in own:
+        per_client = others.get(key, {}).get(signal)
+        if per_client and per_client.get(client_id, 0) > 0:
+            others[key] = {**others[key], signal: {**per_client, client_id: per_client[client_id] - 1}}
+    snapshot = _snapshot(others, policy)
+    if policy.cache_seconds > 0:
+        if len(_SNAPSHOTS) >= _MAX_SNAPSHOTS:
+            _SNAPSHOTS.clear()
+        _SNAPSHOTS[memo] = (made_of, snapshot)
+    return snapshot
 
 
 def record_contribution(*, session: Session, case: Case, reading: PeerReading | None,
@@ -149,20 +172,15 @@ def _since(now: datetime, policy: PeerPolicy) -> date:
     return now.date() - timedelta(days=policy.window_days - 1)
 
 
-def _counts(session: Session, keys: list[str], since: date,
-            policy: PeerPolicy) -> dict[str, dict[str, dict[uuid.UUID, int]]]:
-    def load(missing: list[str]) -> dict[str, dict[str, dict[uuid.UUID, int]]]:
-        loaded: dict[str, dict[str, dict[uuid.UUID, int]]] = defaultdict(lambda: defaultdict(dict))
+def _counts(session: Session, keys: list[str], since: date, policy: PeerPolicy) -> dict[str, Counts]:
+    """Each key's counts over the window, as app.peers.cache remembers them: read, never changed."""
+    def load(missing: list[str]) -> dict[str, Counts]:
+        loaded: dict[str, Counts] = defaultdict(lambda: defaultdict(dict))
         for key, signal, client, n in repository.window_counts(session, keys=missing, since=since):
             loaded[key][signal][client] = n
         return loaded
 
-    found = WINDOWS.get(policy.scope, keys, since, policy.cache_seconds, load) if keys else {}
-    counts: dict[str, dict[str, dict[uuid.UUID, int]]] = defaultdict(lambda: defaultdict(dict))
-    for key, signals in found.items():
-        for signal, per_client in signals.items():
-            counts[key][signal] = per_client
-    return counts
+    return WINDOWS.get(policy.scope, keys, since, policy.cache_seconds, load) if keys else {}
 
 
 def _usable(per_client: dict[uuid.UUID, int], policy: PeerPolicy) -> int:
@@ -178,7 +196,7 @@ def _usable(per_client: dict[uuid.UUID, int], policy: PeerPolicy) -> int:
     return bucket_floor(total, policy.min_cases)
 
 
-def _snapshot(counts: dict[str, dict[str, dict[uuid.UUID, int]]], policy: PeerPolicy) -> PeerSnapshot:
+def _snapshot(counts: dict[str, Counts], policy: PeerPolicy) -> PeerSnapshot:
     """Per platform key, each signal thresholded and bucketed; across keys the highest of each."""
     best: dict[str, int] = defaultdict(int)
     excuses: dict[str, int] = {}

@@ -4,9 +4,10 @@ import uuid
 from datetime import date
 
 from app.peers.cache import WindowCache
+from app.peers.service import PeerPolicy, _snapshot_without
 
 DAY = date(2026, 12, 4)
-CLIENT = uuid.uuid4()
+CLIENT, OTHER = uuid.uuid4(), uuid.uuid4()
 
 
 class Clock:
@@ -48,16 +49,20 @@ def test_a_write_forgets_the_platform_and_scopes_never_mix():
     assert loads == [["name:a"], ["name:a"], ["name:a"]]
 
 
-def test_callers_get_copies_and_ttl_zero_always_reads():
+def test_leaving_the_case_out_keeps_the_remembered_counts_and_ttl_zero_always_reads():
     cache, loads = WindowCache(), []
 
     def load(keys):
         loads.append(1)
-        return {key: {"stuck": {CLIENT: 5}} for key in keys}
+        return {key: {"stuck": {CLIENT: 5, OTHER: 5}} for key in keys}
 
-    got = cache.get("db", ["name:a"], DAY, 10, load)
-    got["name:a"]["stuck"][CLIENT] -= 1  # a case leaving itself out
-    assert cache.get("db", ["name:a"], DAY, 10, load)["name:a"]["stuck"][CLIENT] == 5
+    policy = PeerPolicy(cache_seconds=10)
+    for _ in range(2):  # the second time from the snapshots kept with their counts
+        got = cache.get("db", ["name:a"], DAY, 10, load)
+        snapshot = _snapshot_without(got, frozenset({("name:a", "stuck")}), CLIENT, policy)
+        assert snapshot.cases_stuck == 5 and snapshot.clients == 2  # 4 and 5 of two clients, bucket 5
+    assert cache.get("db", ["name:a"], DAY, 10, load)["name:a"]["stuck"] == {CLIENT: 5, OTHER: 5}
+    assert _snapshot_without(got, frozenset(), CLIENT, policy).cases_stuck == 10
     cache.get("db", ["name:x"], DAY, 0, load)
     cache.get("db", ["name:x"], DAY, 0, load)
     assert len(loads) == 3
