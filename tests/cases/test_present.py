@@ -145,7 +145,8 @@ def _upcoming(evaluation: dict[str, Any]) -> dict[str, Any] | None:
 def assert_same_answers(evaluation: dict[str, Any]) -> None:
     events = [_event(1, {"text": "x", "n": 1.5, "big": 10**16, "f": 1e16, "nested": [None, True]},
                      datetime(2025, 2, 1, 8, 0, tzinfo=EAST)),
-              _event(2, {}, datetime(2025, 2, 1, 0, 0, 0, 500, timezone.utc))]
+              _event(2, {}, datetime(2025, 2, 1, 0, 0, 0, 500, timezone.utc)),
+              _event(3, {"a": "b"}, datetime(2025, 2, 1, 0, 0, 0, 500))]  # SQLite's rows are naive
     for locale in LOCALES:
         for event in events:
             expected = EventAppended(event=EventRead.model_validate(event),
