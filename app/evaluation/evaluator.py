@@ -76,7 +76,11 @@ def _run(folded: FoldedLog, events: Sequence[EventInput], as_of: datetime,
     rs = ruleset.ruleset
     derived = conclude(folded, as_of, promises=not probe)
     facts = derived.values  # conclude's own copy
-    facts.update(peer_facts(peers, facts["notice_kind"]))
+    shown = peer_facts(peers, facts["notice_kind"])
+    facts.update(shown)
+    # A reason names a peer signal only when one it read is above zero (peer_reason): with none
+    # above zero, no reason has one, and the peer facts behind flags need not be traced.
+    traced = peers is not None and any(value > 0 for value in shown.values())
     # Provenance is never changed in place, only replaced, so derive's sets are shared, not copied.
     prov = dict(derived.provenance)
     by_id, facts_of = rule_index(rs)
@@ -92,7 +96,7 @@ def _run(folded: FoldedLog, events: Sequence[EventInput], as_of: datetime,
             return _PROBE_REASON
         return Because(
             rule=rule.id, events=sorted(seqs_of(rule) | also), sources=list(rule.sources),
-            peer_signal=peer_reason(peer_facts_of(rule), facts) if peers else None)
+            peer_signal=peer_reason(peer_facts_of(rule), facts) if traced else None)
 
     # The peer facts behind a flag set by a rule that read them, so that a rule reading the
     # flag (or the soft-flag count) says "peer signal" too.
@@ -122,7 +126,7 @@ def _run(folded: FoldedLog, events: Sequence[EventInput], as_of: datetime,
         facts[rule.then["flag"]] = True
         if not probe or rule.then["flag"] in hard_flags:
             prov[rule.then["flag"]] = prov.get(rule.then["flag"], frozenset()) | seqs_of(rule)
-        if peers is not None and not probe:
+        if traced and not probe:
             peer_behind[rule.then["flag"]] = facts_of[rule.id]
             if rule.then["flag"] in rs.soft_flags:
                 peer_behind["soft_flag_count"] = peer_behind.get("soft_flag_count", ()) + facts_of[rule.id]
