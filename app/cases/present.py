@@ -56,9 +56,9 @@ def _texts(ruleset: Ruleset, locale: Locale, body: str | None) -> _Texts:
                               render(spec.detail[locale], catalogue, body, locale), spec.sources,
                               any("{regulator_" in text[locale] for text in (spec.title, spec.detail)))
                   for remedy_id, spec in catalogue.remedies.items()},
-        regulators={body: (names.get("name", {}).get(locale, body), names.get("hotline", ""),
+        regulators={each: (names.get("name", {}).get(locale, each), names.get("hotline", ""),
                            names.get("hotline_name", {}).get(locale, ""))
-                    for body, names in catalogue.regulators.items()},
+                    for each, names in catalogue.regulators.items()},
     )
     if len(_TABLES) >= _MAX_TABLES:
         _TABLES.clear()
