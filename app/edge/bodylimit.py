@@ -16,6 +16,7 @@ from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.requests import Request
+from starlette._utils import get_route_path
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -50,8 +51,50 @@ def body_cap(scope: Scope) -> int:
     return settings.max_json_bytes
 
 
+class _RouteTable:
+    """Whether a route takes this method and path: one regular expression per method.
+
+    The router answers the same question by asking each route in turn, and it asks it again
+    after this edge; here it is asked on every request with a body, so the routes' patterns are
+    joined once. A route that is not a plain one (a mount, a router included under a prefix)
+    is asked as the router asks it.
+    """
+
+    def __init__(self, routes) -> None:
+        patterns: dict[str, list[str]] = {}
+        self.others = []
+        todo = list(routes)
+        while todo:
+            route = todo.pop()
+            included = getattr(route, "original_router", None)
+            if included is not None and not route.include_context.prefix:
+                todo.extend(included.routes)
+                continue
+            regex, methods = getattr(route, "path_regex", None), getattr(route, "methods", None)
+            if included is None and regex is not None and methods:
+                for method in methods:
+                    # Group names repeat across routes; an alternation needs them anonymous.
+                    patterns.setdefault(method, []).append(_NAMED_GROUP.sub("(?:", regex.pattern))
+            else:
+                self.others.append(route)
+        self.by_method = {method: re.compile("|".join(f"(?:{p})" for p in found))
+                          for method, found in patterns.items()}
+
+    def routed(self, scope: Scope) -> bool:
+        pattern = self.by_method.get(scope["method"])
+        return bool(pattern is not None and pattern.match(get_route_path(scope))) or any(
+            route.matches(scope)[0] == Match.FULL for route in self.others)
+
+
+_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+
+
 def _routed(scope: Scope) -> bool:
-    return any(route.matches(scope)[0] == Match.FULL for route in scope["app"].router.routes)
+    state = scope["app"].state
+    table = getattr(state, "body_route_table", None)
+    if table is None:
+        table = state.body_route_table = _RouteTable(scope["app"].router.routes)
+    return table.routed(scope)
 
 
 def _secret(scope: Scope) -> str | None:
