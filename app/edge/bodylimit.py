@@ -39,6 +39,10 @@ class BodyTooLarge(PayloadTooLarge):
     title = "The request body is too large"
 
 
+def _too_large(cap: int) -> BodyTooLarge:
+    return BodyTooLarge(f"The request body is larger than {cap} bytes.", field="body", limit=cap)
+
+
 class _TooLarge(Exception):
     """The body went past its cap while the route was reading it."""
 
@@ -144,11 +148,9 @@ class BodyLimitMiddleware:
         if credential is not _UNKNOWN:
             scope.setdefault("state", {})["credential"] = credential
         cap = body_cap(scope)
-        too_large = BodyTooLarge(f"The request body is larger than {cap} bytes.", field="body",
-                                    limit=cap)
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
-            await self._problem(too_large, request, scope, receive, send)
+            await self._problem(_too_large(cap), request, scope, receive, send)
             return
         fingerprint = (Fingerprint(scope["method"], fingerprint_target(scope["path"], scope["query_string"].decode("latin-1")),
                                    request.headers.get("content-type", ""))
@@ -175,6 +177,7 @@ class BodyLimitMiddleware:
             if state["over"]:
                 if not state["answered"]:
                     state["answered"] = True
+                    too_large = _too_large(cap)
                     await problem_response(413, too_large.code, too_large.title, too_large.detail,
                                            request, **too_large.extra)(scope, receive, send)
                 return
