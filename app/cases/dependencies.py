@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from pydantic import StringConstraints, TypeAdapter, ValidationError
 
 from app.cases import repository
 from app.cases.repository import CaseToWrite
@@ -20,7 +21,7 @@ from app.auth.actor import Actor
 from app.edge.auth import Bearer, CaseCaller, Caller, CurrentCaller, actor_of, any_caller, authenticate
 from app.edge.contract import stands_for
 from app.edge.deps import AcceptLanguage, get_locale, get_raw_body, now_of, warning_lead_of
-from app.edge.idempotency import Idempotency, IdempotencyKey, claim_key, idempotency
+from app.edge.idempotency import IDEMPOTENCY_KEY_MAX_LENGTH, Idempotency, claim_key, idempotency
 from app.errors import CaseNotFound
 from app.evaluation import CompiledRuleset
 from app.locales import Locale as Language
@@ -128,7 +129,7 @@ class EventPostRequest:
     """What an event post needs: the case to change (for key or token), the body as posted,
     who acts, the Idempotency-Key's claim and the route's pure inputs."""
 
-    target: CaseToWrite
+    target: CaseToWrite | None  # None only when the route answers 422 for its case_id
     raw: dict
     actor: Actor
     idem: Idempotency
@@ -136,16 +137,33 @@ class EventPostRequest:
 
 
 @stands_for(any_caller, idempotency)
-async def event_post_request(request: Request, case_id: CaseId, credentials: Bearer,
-                             idempotency_key: IdempotencyKey = None,
+async def event_post_request(request: Request, credentials: Bearer,
                              accept_language: AcceptLanguage = None) -> EventPostRequest:
+    """The route itself declares `case_id` and `Idempotency-Key` (FastAPI validates a route's own
+    parameters after its dependencies): a malformed one is skipped here, and answered with the
+    route's 422, in the order the separate dependencies answered them before (the case first)."""
     caller = await authenticate(request, credentials)
-    target = _writable(caller, case_id)  # 404 before the body is looked at
+    case_id = _valid(_CASE_ID, request.path_params.get("case_id"))
+    target = _writable(caller, case_id) if case_id is not None else None
     raw = await get_raw_body(request)
     actor = actor_of(request, caller)
-    idem = await claim_key(request, caller, idempotency_key)
+    key = _valid(_IDEMPOTENCY_KEY, request.headers.get("idempotency-key"))
+    idem = await claim_key(request, caller, key)
     return EventPostRequest(target=target, raw=raw, actor=actor, idem=idem,
                             inputs=await _inputs(request, accept_language))
+
+
+_CASE_ID = TypeAdapter(uuid.UUID)
+_IDEMPOTENCY_KEY = TypeAdapter(Annotated[str, StringConstraints(max_length=IDEMPOTENCY_KEY_MAX_LENGTH)])
+
+
+def _valid(adapter: TypeAdapter, value: str | None):
+    if value is None:
+        return None
+    try:
+        return adapter.validate_python(value)
+    except ValidationError:
+        return None
 
 
 CaseToRead = Annotated[CaseReadRequest, Depends(case_read_request)]

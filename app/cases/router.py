@@ -23,7 +23,7 @@ from app.edge.session import read as read_in_thread, write as write_in_thread
 from app.edge.deps import CurrentRuleset, Locale, Now, WarningLead
 from app.locales import DEFAULT_LOCALE
 from app.evaluation.model import CaseRiskLevel, CaseStatus
-from app.edge.idempotency import IdempotencyGuard
+from app.edge.idempotency import IdempotencyGuard, IdempotencyKey
 from app.edge.contract import answers, problems
 from app.edge.pagination import Cursor, PageLimit, decode_cursor, encode_cursor
 from app.errors import Forbidden, InvalidRequest, NotFound
@@ -156,12 +156,14 @@ async def get_case(read: CaseToRead, request: Request,
                                   headers=("Location", "ETag", "Idempotent-Replayed")),
                         **problems(404, 409, 412)})
 @confirms_credential
-async def append_event(post: EventPost, body: CaseEventCreate, request: Request,
-                       if_match: IfMatch = None) -> Response:
+async def append_event(case_id: CaseId, post: EventPost, body: CaseEventCreate, request: Request,
+                       if_match: IfMatch = None, idempotency_key: IdempotencyKey = None) -> Response:
     """Append an event to the case's log; answers with the stored event and the new evaluation.
 
     A resent `event_id` answers 200 with the stored event instead of storing it twice.
     """
+    # `case_id` and `idempotency_key` are declared for FastAPI to validate (see event_post_request);
+    # `post` carries what they name.
     idem, inputs = post.idem, post.inputs
     if idem.replay:
         return idem.replay

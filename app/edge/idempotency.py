@@ -115,8 +115,9 @@ async def _body_fingerprint(request: Request) -> str | None:
                                await request.body(), request.headers.get("content-type", ""))
 
 
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
 IdempotencyKey = Annotated[str | None, Header(
-    max_length=255, description="Any unique string (a UUID is best); retries reuse it")]
+    max_length=IDEMPOTENCY_KEY_MAX_LENGTH, description="Any unique string (a UUID is best); retries reuse it")]
 
 
 async def claim_key(request: Request, caller: Caller, idempotency_key: str | None) -> Idempotency:
