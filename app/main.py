@@ -3,8 +3,10 @@
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi._body_limit import AppBodyLimitMiddleware
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
+from fastapi.telemetry._asgi import ExceptionTelemetryMiddleware
 
 from app.cases.event_data import EVENT_TYPES
 from app.cases.router import evaluation_router
@@ -42,6 +44,32 @@ level and the next recommended actions, each with the rule that chose it. Every 
 RFC 9457 problem document (`application/problem+json`)."""
 
 
+# FastAPI's own OpenTelemetry instrumentation: off. The service exports Prometheus metrics and JSON
+# logs of its own (app.metrics, app.edge.middleware); left on, FastAPI would ask the OpenTelemetry
+# globals on every request whether anything listens.
+NO_TELEMETRY = {"tracing": False, "metrics": False, "logs": False}
+
+
+class StuckFundsAPI(FastAPI):
+    """FastAPI without the two layers it puts around every request that do nothing here.
+
+    ExceptionTelemetryMiddleware records errors for FastAPI's telemetry (off, above), and
+    AppBodyLimitMiddleware enforces FastAPI's `max_body_size` (unset: app.edge.bodylimit caps
+    bodies). Each still wraps every request; when they have nothing to do they are left out.
+    """
+
+    def build_middleware_stack(self):
+        stack = super().build_middleware_stack()
+        idle = ((ExceptionTelemetryMiddleware,) if not self._native_telemetry.enabled() else ()) + (
+            (AppBodyLimitMiddleware,) if self.max_body_size is None else ())
+        layer = stack
+        while getattr(layer, "app", None) is not None:
+            while isinstance(layer.app, idle):
+                layer.app = layer.app.app
+            layer = layer.app
+        return stack
+
+
 def _operation_id(route: APIRoute) -> str:
     return f"{route.tags[0]}-{route.name}" if route.tags else route.name
 
@@ -71,9 +99,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stop.set()
             thread.join(timeout=10)
 
-    app = FastAPI(title="StuckFunds", version="1.0.0", description=API_DESCRIPTION,
+    app = StuckFundsAPI(title="StuckFunds", version="1.0.0", description=API_DESCRIPTION,
                   generate_unique_id_function=_operation_id, lifespan=lifespan,
-                  servers=SERVERS, openapi_tags=TAGS, contact=CONTACT, license_info=LICENSE)
+                  servers=SERVERS, openapi_tags=TAGS, contact=CONTACT, license_info=LICENSE,
+                  telemetry=NO_TELEMETRY)
     app.state.settings = settings
     app.state.engine = engine
     app.state.pdf_readiness = pdf_readiness

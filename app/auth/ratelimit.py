@@ -24,7 +24,7 @@ import time
 
 from limits import RateLimitItem, parse
 from limits.errors import StorageError
-from limits.storage import storage_from_string
+from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
 
 from app.errors import ServiceUnavailable, TooManyRequests
@@ -39,6 +39,31 @@ class RateLimitUnavailable(ServiceUnavailable):
     code, title = "rate-limit-unavailable", "Requests cannot be counted right now"
 
 
+class SweptMemoryStorage(MemoryStorage):
+    """limits' in-memory counters, with expired ones swept at most once a second, in the caller.
+
+    MemoryStorage schedules its sweep on every count, as a `threading.Timer` 10 ms away, so a busy
+    worker started a thread on almost every request. A counter read after it expired is dropped by
+    `get` anyway; the sweep only frees the windows no request reads again, and once a second keeps
+    that memory as flat. Counting in memory happens on the event loop (RateLimiter.shared is
+    False), so the sweep needs no thread of its own.
+    """
+
+    SWEEP_EVERY_SECONDS = 1.0
+
+    def __init__(self, uri: str | None = None, **options) -> None:
+        super().__init__(uri, **options)
+        self._next_sweep = time.monotonic() + self.SWEEP_EVERY_SECONDS
+
+    # MemoryStorage's private scheduler, named as Python mangles it: incr, decr and acquire_entry
+    # call it on every count.
+    def _MemoryStorage__schedule_expiry(self) -> None:
+        now = time.monotonic()
+        if now >= self._next_sweep:
+            self._next_sweep = now + self.SWEEP_EVERY_SECONDS
+            self._MemoryStorage__expire_events()
+
+
 class RateLimiter:
     def __init__(self, settings: Settings) -> None:
         options: dict = {"wrap_exceptions": True}
@@ -48,7 +73,8 @@ class RateLimiter:
             options |= {"key_prefix": settings.redis_key_prefix,
                         "socket_connect_timeout": settings.redis_timeout_seconds,
                         "socket_timeout": settings.redis_timeout_seconds}
-        self.storage = storage_from_string(settings.redis_url or "memory://", **options)
+        self.storage = (storage_from_string(settings.redis_url, **options) if settings.redis_url
+                        else SweptMemoryStorage(**options))
         self.strategy = SlidingWindowCounterRateLimiter(self.storage)
         self.limits: dict[str, RateLimitItem] = {
             "api_key": parse(settings.rate_limit_api_key),

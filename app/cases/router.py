@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from app.access.service import issue_token
 from app.edge.auth import ActingAs, CaseCaller, CurrentCaller, confirms_credential
 from app.cases import repository, service
-from app.cases.dependencies import CaseForCaller, CaseId, CaseInputs, ReadableCase, WritableCase
+from app.cases.dependencies import CaseForCaller, CaseId, CaseToRead, EventPost, WritableCase
 from app.cases.event_data import CaseEventCreate
 from app.cases.intake import CaseCreate
 from app.cases.present import present_evaluation, render_appended, render_case
@@ -20,10 +20,10 @@ from app.cases.schemas import (
 from app.db.models import Case
 from app.edge.session import ReadSession, WriteSession
 from app.edge.session import read as read_in_thread, write as write_in_thread
-from app.edge.deps import CurrentRuleset, Locale, Now, RawBody, WarningLead
+from app.edge.deps import CurrentRuleset, Locale, Now, WarningLead
 from app.locales import DEFAULT_LOCALE
 from app.evaluation.model import CaseRiskLevel, CaseStatus
-from app.edge.idempotency import IdempotencyGuard
+from app.edge.idempotency import IdempotencyGuard, IdempotencyKey
 from app.edge.contract import answers, problems
 from app.edge.pagination import Cursor, PageLimit, decode_cursor, encode_cursor
 from app.errors import Forbidden, InvalidRequest, NotFound
@@ -125,7 +125,7 @@ def _summary(case: Case) -> dict:
 @router.get("/cases/{case_id}", response_model=CaseRead,
             responses={**answers(200, "The case and its evaluation", headers=("ETag",)), **problems(404)})
 @confirms_credential
-async def get_case(target: ReadableCase, request: Request, inputs: CaseInputs,
+async def get_case(read: CaseToRead, request: Request,
                    as_of: Annotated[OffsetDatetime | None, Query(description="Preview another moment (RFC 3339)")] = None,
                    upcoming: Annotated[bool, Query(description=(
                        "Also say what changes at next_transition_at if nothing happens (one more evaluation)"
@@ -133,7 +133,7 @@ async def get_case(target: ReadableCase, request: Request, inputs: CaseInputs,
                    ) -> Response:
     """The case and its evaluation now, or at `as_of` (a preview; nothing is stored)."""
 
-    ruleset, now, locale = inputs.ruleset, inputs.now, inputs.locale
+    target, ruleset, now, locale = read.target, read.inputs.ruleset, read.inputs.now, read.inputs.locale
 
     def work(session) -> Response:
         case = repository.read_case(session, target)
@@ -155,21 +155,23 @@ async def get_case(target: ReadableCase, request: Request, inputs: CaseInputs,
                                   headers=("Location", "ETag", "Idempotent-Replayed")),
                         **problems(404, 409, 412)})
 @confirms_credential
-async def append_event(target: WritableCase, body: CaseEventCreate, raw: RawBody, actor: ActingAs,
-                       idem: IdempotencyGuard, request: Request, inputs: CaseInputs,
-                       if_match: IfMatch = None) -> Response:
+async def append_event(case_id: CaseId, post: EventPost, body: CaseEventCreate, request: Request,
+                       if_match: IfMatch = None, idempotency_key: IdempotencyKey = None) -> Response:
     """Append an event to the case's log; answers with the stored event and the new evaluation.
 
     A resent `event_id` answers 200 with the stored event instead of storing it twice.
     """
+    # `case_id` and `idempotency_key` are declared for FastAPI to validate (see event_post_request);
+    # `post` carries what they name.
+    idem, inputs = post.idem, post.inputs
     if idem.replay:
         return idem.replay
     ruleset, locale = inputs.ruleset, inputs.locale
 
     def work(session) -> Response:
         result = service.append_event(
-            session=session, target=target, event_in=body, raw=raw,
-            ruleset=ruleset, now=inputs.now, warning_lead=inputs.warning_lead, actor=actor,
+            session=session, target=post.target, event_in=body, raw=post.raw,
+            ruleset=ruleset, now=inputs.now, warning_lead=inputs.warning_lead, actor=post.actor,
             if_match=if_match, max_events=inputs.max_events, peers=inputs.peers)
         case, event = result.case, result.event
         appended = render_appended(event, result.evaluation_json, ruleset.ruleset,

@@ -16,6 +16,7 @@ from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.requests import Request
+from starlette._utils import get_route_path
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,6 +39,10 @@ class BodyTooLarge(PayloadTooLarge):
     title = "The request body is too large"
 
 
+def _too_large(cap: int) -> BodyTooLarge:
+    return BodyTooLarge(f"The request body is larger than {cap} bytes.", field="body", limit=cap)
+
+
 class _TooLarge(Exception):
     """The body went past its cap while the route was reading it."""
 
@@ -50,8 +55,50 @@ def body_cap(scope: Scope) -> int:
     return settings.max_json_bytes
 
 
+class _RouteTable:
+    """Whether a route takes this method and path: one regular expression per method.
+
+    The router answers the same question by asking each route in turn, and it asks it again
+    after this edge; here it is asked on every request with a body, so the routes' patterns are
+    joined once. A route that is not a plain one (a mount, a router included under a prefix)
+    is asked as the router asks it.
+    """
+
+    def __init__(self, routes) -> None:
+        patterns: dict[str, list[str]] = {}
+        self.others = []
+        todo = list(routes)
+        while todo:
+            route = todo.pop()
+            included = getattr(route, "original_router", None)
+            if included is not None and not route.include_context.prefix:
+                todo.extend(included.routes)
+                continue
+            regex, methods = getattr(route, "path_regex", None), getattr(route, "methods", None)
+            if included is None and regex is not None and methods:
+                for method in methods:
+                    # Group names repeat across routes; an alternation needs them anonymous.
+                    patterns.setdefault(method, []).append(_NAMED_GROUP.sub("(?:", regex.pattern))
+            else:
+                self.others.append(route)
+        self.by_method = {method: re.compile("|".join(f"(?:{p})" for p in found))
+                          for method, found in patterns.items()}
+
+    def routed(self, scope: Scope) -> bool:
+        pattern = self.by_method.get(scope["method"])
+        return bool(pattern is not None and pattern.match(get_route_path(scope))) or any(
+            route.matches(scope)[0] == Match.FULL for route in self.others)
+
+
+_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+
+
 def _routed(scope: Scope) -> bool:
-    return any(route.matches(scope)[0] == Match.FULL for route in scope["app"].router.routes)
+    state = scope["app"].state
+    table = getattr(state, "body_route_table", None)
+    if table is None:
+        table = state.body_route_table = _RouteTable(scope["app"].router.routes)
+    return table.routed(scope)
 
 
 def _secret(scope: Scope) -> str | None:
@@ -101,11 +148,9 @@ class BodyLimitMiddleware:
         if credential is not _UNKNOWN:
             scope.setdefault("state", {})["credential"] = credential
         cap = body_cap(scope)
-        too_large = BodyTooLarge(f"The request body is larger than {cap} bytes.", field="body",
-                                    limit=cap)
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
-            await self._problem(too_large, request, scope, receive, send)
+            await self._problem(_too_large(cap), request, scope, receive, send)
             return
         fingerprint = (Fingerprint(scope["method"], fingerprint_target(scope["path"], scope["query_string"].decode("latin-1")),
                                    request.headers.get("content-type", ""))
@@ -132,6 +177,7 @@ class BodyLimitMiddleware:
             if state["over"]:
                 if not state["answered"]:
                     state["answered"] = True
+                    too_large = _too_large(cap)
                     await problem_response(413, too_large.code, too_large.title, too_large.detail,
                                            request, **too_large.extra)(scope, receive, send)
                 return

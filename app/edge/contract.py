@@ -141,10 +141,24 @@ _BY_DEPENDENCY: list[tuple[Callable[..., Any], tuple[int, ...]]] = [
 ]
 
 
+# A dependency that does the work of others itself (one node for a busy route) -> those others.
+_STANDS_FOR: dict[Callable[..., Any], tuple[Callable[..., Any], ...]] = {}
+
+
+def stands_for(*dependencies: Callable[..., Any]):
+    """Mark a dependency that does these dependencies' work itself (authenticates, claims the
+    Idempotency-Key...): a route declaring it is documented with their answers."""
+    def mark(dependency):
+        _STANDS_FOR[dependency] = dependencies
+        return dependency
+    return mark
+
+
 def _calls(dependant) -> set[Callable[..., Any]]:
     found = set()
     for sub in dependant.dependencies:
         found.add(sub.call)
+        found.update(_STANDS_FOR.get(sub.call, ()))
         found |= _calls(sub)
     return found
 

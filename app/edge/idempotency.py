@@ -11,7 +11,6 @@ once, a new case token or a webhook signing secret, which must not sit readable 
 """
 
 import hashlib
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Annotated
@@ -116,34 +115,47 @@ async def _body_fingerprint(request: Request) -> str | None:
                                await request.body(), request.headers.get("content-type", ""))
 
 
-async def idempotency(
-    request: Request,
-    caller: Annotated[Caller, Depends(any_caller)],
-    fingerprint: Annotated[str | None, Depends(_body_fingerprint)],
-    idempotency_key: Annotated[str | None, Header(
-        max_length=255, description="Any unique string (a UUID is best); retries reuse it")] = None,
-) -> AsyncIterator[Idempotency]:
-    # Async: a request without a key costs no trip to the thread pool; the claim and its release,
-    # each a short transaction of its own, run in one.
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+IdempotencyKey = Annotated[str | None, Header(
+    max_length=IDEMPOTENCY_KEY_MAX_LENGTH, description="Any unique string (a UUID is best); retries reuse it")]
+
+
+async def claim_key(request: Request, caller: Caller, idempotency_key: str | None) -> Idempotency:
+    """The request's claim on its Idempotency-Key (or a replay); none without a key.
+
+    Async: a request without a key costs no trip to the thread pool; the claim and its release,
+    each a short transaction of its own, run in one. A claim taken is settled on the route's own
+    exit stack (FastAPI's, of `scope="function"` dependencies), as a `yield` dependency would be,
+    before the answer is sent: freed if the route failed or did not complete it. A request without
+    a key, the common one, pays for no exit at all.
+    """
     if not idempotency_key:
-        yield Idempotency()
-        return
+        return Idempotency()
+    fingerprint = await _body_fingerprint(request)
     state = request.app.state
     now = datetime.now(timezone.utc)
     guard = await run_in_threadpool(
         _claim, state.write_sessions, caller.scope, idempotency_key, fingerprint, now,
         timedelta(hours=state.settings.idempotency_ttl_hours), state.settings,
         lease=timedelta(seconds=state.settings.idempotency_claim_lease_seconds))
-    try:
-        yield guard
-    except BaseException:
-        if guard.record_id is not None:
-            with anyio.CancelScope(shield=True):  # a client that left still frees its claim
-                await run_in_threadpool(_release, state.write_sessions, guard.record_id)
-        raise
-    else:
-        if guard.record_id is not None and not guard.completed:
-            await run_in_threadpool(_release, state.write_sessions, guard.record_id)
+    if guard.record_id is not None:
+        request.scope["fastapi_function_astack"].push_async_exit(
+            lambda kind, error, trace: _settle(state.write_sessions, guard, failed=kind is not None))
+    return guard
+
+
+async def _settle(sessions, guard: Idempotency, *, failed: bool) -> bool:
+    if failed:
+        with anyio.CancelScope(shield=True):  # a client that left still frees its claim
+            await run_in_threadpool(_release, sessions, guard.record_id)
+    elif not guard.completed:
+        await run_in_threadpool(_release, sessions, guard.record_id)
+    return False  # an error goes on to its handler
+
+
+async def idempotency(request: Request, caller: Annotated[Caller, Depends(any_caller)],
+                      idempotency_key: IdempotencyKey = None) -> Idempotency:
+    return await claim_key(request, caller, idempotency_key)
 
 
 def _seal(settings: Settings | None, body: bytes) -> bytes:
@@ -206,4 +218,4 @@ def purge_expired(session: Session, now: datetime) -> int:
     return session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < now)).rowcount
 
 
-IdempotencyGuard = Annotated[Idempotency, Depends(idempotency, scope="function")]
+IdempotencyGuard = Annotated[Idempotency, Depends(idempotency)]

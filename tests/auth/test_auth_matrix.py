@@ -19,7 +19,8 @@ import pytest
 from fastapi.routing import APIRoute
 
 from app.cases.dependencies import (
-    case_for_caller, case_for_partner, case_to_read, case_to_write, case_to_write_for_partner,
+    case_for_caller, case_for_partner, case_read_request, case_to_write, case_to_write_for_partner,
+    event_post_request,
 )
 from tests.auth.conftest import PROBLEM, Partner, bearer, new_partner, note, revoked_key_of
 from tests.support.evidence import evidence_dir, png_bytes  # noqa: F401  (a fixture)
@@ -207,7 +208,8 @@ def test_route_answers_each_credential_as_its_policy_says(app, http, evidence_di
                                 for c, w, s, _, t in wrong)
 
 
-CASE_DEPENDENCIES = {case_for_caller, case_for_partner, case_to_read, case_to_write, case_to_write_for_partner}
+CASE_DEPENDENCIES = {case_for_caller, case_for_partner, case_read_request, case_to_write,
+                     case_to_write_for_partner, event_post_request}
 
 
 def _calls(dependant) -> set:

@@ -6,6 +6,8 @@ this process (no timing).
 """
 
 import gc
+import threading
+import time
 import tracemalloc
 
 from app.auth.ratelimit import RateLimiter
@@ -48,3 +50,26 @@ def test_the_limit_still_refuses_the_request_past_it(tmp_path):
     wait = limiter.hit("api_key", "k")
     assert wait is not None and 1 <= wait <= 60
     assert limiter.hit("api_key", "other") is None  # another key counts on its own
+
+
+def test_counting_in_memory_starts_no_thread_per_request(tmp_path):
+    limiter = RateLimiter(Settings(database_url=f"sqlite:///{tmp_path / 'unused.db'}",
+                                   secret_key=TEST_SECRET_KEY, rate_limit_api_key="10000000/hour"))
+    limiter.storage.timer.join()  # the one timer limits starts with the storage
+    started = threading.active_count()
+    for _ in range(2000):
+        limiter.hit("api_key", "one-key")
+        assert threading.active_count() == started
+
+
+def test_windows_no_request_reads_again_are_swept(tmp_path, monkeypatch):
+    limiter = RateLimiter(Settings(database_url=f"sqlite:///{tmp_path / 'unused.db'}",
+                                   secret_key=TEST_SECRET_KEY, rate_limit_api_key="5/second"))
+    for key in range(100):
+        limiter.hit("api_key", f"key-{key}")
+    assert len(limiter.storage.storage) == 100
+    later = time.time() + 3  # past both windows of every key
+    monkeypatch.setattr(time, "time", lambda: later)
+    limiter.storage._next_sweep = 0  # the next count is due to sweep
+    limiter.hit("api_key", "another")
+    assert len(limiter.storage.storage) == 1
