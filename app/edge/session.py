@@ -4,14 +4,17 @@ A route either declares a session (ReadSession, WriteSession) or, to make one tr
 pool, is `async` and hands its database work to `read` or `write`.
 """
 
+import asyncio
+import contextvars
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Annotated, TypeVar
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from app.db.session import ON_ROLLBACK, undo_after_rollback
 
@@ -73,15 +76,44 @@ def _attempt(factory, work: Callable[[Session], T]) -> T:
         return work(session)
 
 
+def _database_threads(state) -> ThreadPoolExecutor:
+    """The app's threads for `read` and `write`: as many as the engine's pool keeps connections.
+
+    More requests than that wait in the queue, not on the pool: they neither open and close
+    connections beyond the pool's size nor hold a thread while waiting for one. The threads are
+    apart from the anyio pool (sync routes and dependencies), so a request queued here never
+    waits behind those, nor they behind it.
+    """
+    threads = getattr(state, "database_threads", None)
+    if threads is None:
+        threads = state.database_threads = ThreadPoolExecutor(
+            max_workers=state.settings.db_pool_size, thread_name_prefix="stuckfunds-db")
+    return threads
+
+
+async def _in_thread(request: Request, factory, work: Callable[[Session], T]) -> T:
+    context = contextvars.copy_context()
+    future = _database_threads(request.app.state).submit(context.run, _in_one_transaction, factory, work)
+    try:
+        return await asyncio.wrap_future(future)
+    except asyncio.CancelledError:
+        # A request cancelled once its work has started waits for it, as anyio's run_sync does:
+        # the work holds a connection (and maybe a row lock) until it commits or rolls back.
+        if not future.cancel():
+            with anyio.CancelScope(shield=True):
+                await asyncio.wait([asyncio.wrap_future(future)])
+        raise
+
+
 async def write(request: Request, work: Callable[[Session], T]) -> T:
     """Run a write route's database work in one worker thread: lock, work, render and commit there.
 
     The row lock (on SQLite the database's write lock) is taken and released in the same thread,
-    with no other thread-pool task in between that could queue behind requests waiting for it.
+    with no other task in between that could queue behind requests waiting for it.
     """
-    return await run_in_threadpool(_in_one_transaction, request.app.state.write_sessions, work)
+    return await _in_thread(request, request.app.state.write_sessions, work)
 
 
 async def read(request: Request, work: Callable[[Session], T]) -> T:
     """Run a read route's database work, and its rendering, in one worker thread."""
-    return await run_in_threadpool(_in_one_transaction, request.app.state.sessions, work)
+    return await _in_thread(request, request.app.state.sessions, work)
