@@ -11,6 +11,7 @@ from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
+from app.db import held
 from app.db.models import AuditEntry
 
 _INSERT = insert(AuditEntry.__table__)
@@ -20,9 +21,10 @@ def record(session: Session, *, actor: Actor, case_id: uuid.UUID | None, action:
            now: datetime, **detail: Any) -> None:
     # One request's entries share its clock reading; a microsecond each keeps them in order.
     order = session.info["audit_entries"] = session.info.get("audit_entries", -1) + 1
-    # A Core INSERT, sent at once: no ORM object for a row nothing reads back in the request.
-    # Every caller records after the case it names is written (or flushed).
-    session.connection().execute(_INSERT, {
+    # A Core INSERT: no ORM object for a row nothing reads back in the request. Sent at once, or
+    # on PostgreSQL with the UPDATE of an append's case (app.db.held). Every caller records after
+    # the case it names is written (or flushed).
+    held.insert_row(session, _INSERT, case_id=case_id, params={
         "id": uuid.uuid4(), "client_id": actor.client_id, "case_id": case_id, "actor_kind": actor.kind,
         "actor": actor.prefix, "action": action, "request_id": actor.request_id, "detail": detail,
         "created_at": now + timedelta(microseconds=order)})

@@ -11,6 +11,7 @@ from sqlalchemy.orm.util import identity_key
 
 from app.auth.credential_cache import CredentialCheck
 from app.auth.service import confirm, epoch_column
+from app.db import held
 from app.db.models import Case, CaseEvent
 from app.errors import CaseNotFound
 
@@ -193,17 +194,23 @@ def write_case(session: Session, case: CaseState) -> None:
     """Store what an append changed in the case row (one UPDATE; the row is locked)."""
     values = {name: getattr(case, name) for name in _CHANGED}
     values["evaluation"] = case.evaluation
-    session.connection().execute(_UPDATE_CASE, {"case_id_": case.id, **values})
+    # On PostgreSQL the event and the audit entry held for this case go in the same statement.
+    held.update(session, _UPDATE_CASE, {"case_id_": case.id, **values}, case_id=case.id)
     # A Case object of the same row in this session (its caller opened or read it) is now behind
     # the database: it reloads on its next use.
-    held = session.identity_map.get(identity_key(Case, case.id))
-    if held is not None:
-        session.expire(held)
+    loaded = session.identity_map.get(identity_key(Case, case.id))
+    if loaded is not None:
+        session.expire(loaded)
 
 
 def insert_event(session: Session, event: StoredEvent) -> None:
-    """Write one new event as it is (a Core INSERT, sent at once; the case row is already locked)."""
-    session.connection().execute(_INSERT_EVENT, {
+    """Write one new event as it is (a Core INSERT; the case row is already locked).
+
+    On PostgreSQL it is held, with the case's other inserts (its audit entry), until write_case
+    sends them with the case's UPDATE in one statement (app.db.held); on SQLite it is sent at once.
+    """
+    held.hold_for(session, event.case_id)
+    held.insert_row(session, _INSERT_EVENT, case_id=event.case_id, params={
         "id": event.id, "case_id": event.case_id, "seq": event.seq, "type": event.type,
         "occurred_at": event.occurred_at, "recorded_at": event.recorded_at, "data": event.data,
         "note": event.note, "raw": event.raw, "event_id": event.event_id,

@@ -5,6 +5,7 @@ import select
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import sessionmaker
 
+from app.db import held
 from app.settings import Settings
 
 # SQLite: a writer that opens its transaction with BEGIN IMMEDIATE waits for the write lock
@@ -85,4 +86,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+    factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+    # Inserts held for a case's UPDATE (app.db.held) are never lost nor sent after a rollback.
+    event.listen(factory, "before_commit", held.send_held)
+    event.listen(factory, "after_rollback", held.drop_held)
+    return factory
