@@ -22,16 +22,24 @@ T = TypeVar("T")
 
 
 @contextmanager
-def _transaction(factory) -> Iterator[Session]:
-    """One session, committed once at the end; rolled back (and its files undone) on any error."""
+def _transaction(factory, *, write: bool = True) -> Iterator[Session]:
+    """One session, committed once at the end; rolled back (and its files undone) on any error.
+
+    A read session's connection commits each statement on its own (app.db.engine.reading), so
+    what it sent is kept already: it is flushed, as a commit would, and closed, without the
+    commit's bookkeeping.
+    """
     session: Session = factory()
     try:
         yield session
-        try:
-            session.commit()
-        except DBAPIError as error:
-            error.during_commit = True  # the outcome is unknown: never run the work again
-            raise
+        if write:
+            try:
+                session.commit()
+            except DBAPIError as error:
+                error.during_commit = True  # the outcome is unknown: never run the work again
+                raise
+        else:
+            session.flush()
         session.info.pop(ON_ROLLBACK, None)
     except BaseException:
         session.rollback()
@@ -42,7 +50,8 @@ def _transaction(factory) -> Iterator[Session]:
 
 
 def _session(request: Request, *, write: bool) -> Iterator[Session]:
-    with _transaction(request.app.state.write_sessions if write else request.app.state.sessions) as session:
+    with _transaction(request.app.state.write_sessions if write else request.app.state.sessions,
+                      write=write) as session:
         yield session
 
 
@@ -60,19 +69,19 @@ ReadSession = Annotated[Session, Depends(get_session, scope="function")]
 WriteSession = Annotated[Session, Depends(get_write_session, scope="function")]
 
 
-def _in_one_transaction(factory, work: Callable[[Session], T]) -> T:
+def _in_one_transaction(factory, work: Callable[[Session], T], write: bool) -> T:
     try:
-        return _attempt(factory, work)
+        return _attempt(factory, work, write)
     except DBAPIError as error:
         # The connection was found dead before the commit was sent (the server dropped it while
         # it sat in the pool): nothing was written, the pool is renewed, the work runs again once.
         if not error.connection_invalidated or getattr(error, "during_commit", False):
             raise
-        return _attempt(factory, work)
+        return _attempt(factory, work, write)
 
 
-def _attempt(factory, work: Callable[[Session], T]) -> T:
-    with _transaction(factory) as session:
+def _attempt(factory, work: Callable[[Session], T], write: bool) -> T:
+    with _transaction(factory, write=write) as session:
         return work(session)
 
 
@@ -91,9 +100,9 @@ def _database_threads(state) -> ThreadPoolExecutor:
     return threads
 
 
-async def _in_thread(request: Request, factory, work: Callable[[Session], T]) -> T:
+async def _in_thread(request: Request, factory, work: Callable[[Session], T], write: bool) -> T:
     context = contextvars.copy_context()
-    future = _database_threads(request.app.state).submit(context.run, _in_one_transaction, factory, work)
+    future = _database_threads(request.app.state).submit(context.run, _in_one_transaction, factory, work, write)
     try:
         return await asyncio.wrap_future(future)
     except asyncio.CancelledError:
@@ -111,9 +120,9 @@ async def write(request: Request, work: Callable[[Session], T]) -> T:
     The row lock (on SQLite the database's write lock) is taken and released in the same thread,
     with no other task in between that could queue behind requests waiting for it.
     """
-    return await _in_thread(request, request.app.state.write_sessions, work)
+    return await _in_thread(request, request.app.state.write_sessions, work, True)
 
 
 async def read(request: Request, work: Callable[[Session], T]) -> T:
     """Run a read route's database work, and its rendering, in one worker thread."""
-    return await _in_thread(request, request.app.state.sessions, work)
+    return await _in_thread(request, request.app.state.sessions, work, False)
