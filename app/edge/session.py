@@ -5,13 +5,12 @@ pool, is `async` and hands its database work to `read` or `write`.
 """
 
 import asyncio
-import contextvars
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Annotated, TypeVar
 
 import anyio
+import anyio.to_thread
 from fastapi import Depends, Request
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -85,33 +84,27 @@ def _attempt(factory, work: Callable[[Session], T], write: bool) -> T:
         return work(session)
 
 
-def _database_threads(state) -> ThreadPoolExecutor:
-    """The app's threads for `read` and `write`: as many as the engine's pool keeps connections.
+def _database_limiter(state) -> anyio.CapacityLimiter:
+    """At most as many `read` and `write` works at once as the engine's pool keeps connections.
 
-    More requests than that wait in the queue, not on the pool: they neither open and close
-    connections beyond the pool's size nor hold a thread while waiting for one. The threads are
-    apart from the anyio pool (sync routes and dependencies), so a request queued here never
-    waits behind those, nor they behind it.
+    More requests than that wait in the event loop for a token, not in a thread for a
+    connection: they neither open and close connections beyond the pool's size nor hold a
+    thread meanwhile. The tokens are apart from the thread pool's default limiter (sync routes
+    and dependencies), so a request waiting here never waits behind those, nor they behind it.
+    One limiter per event loop, as anyio's own default limiter is.
     """
-    threads = getattr(state, "database_threads", None)
-    if threads is None:
-        threads = state.database_threads = ThreadPoolExecutor(
-            max_workers=state.settings.db_pool_size, thread_name_prefix="stuckfunds-db")
-    return threads
+    loop = asyncio.get_running_loop()
+    held = getattr(state, "database_limiter", None)
+    if held is None or held[0] is not loop:
+        held = state.database_limiter = (loop, anyio.CapacityLimiter(state.settings.db_pool_size))
+    return held[1]
 
 
 async def _in_thread(request: Request, factory, work: Callable[[Session], T], write: bool) -> T:
-    context = contextvars.copy_context()
-    future = _database_threads(request.app.state).submit(context.run, _in_one_transaction, factory, work, write)
-    try:
-        return await asyncio.wrap_future(future)
-    except asyncio.CancelledError:
-        # A request cancelled once its work has started waits for it, as anyio's run_sync does:
-        # the work holds a connection (and maybe a row lock) until it commits or rolls back.
-        if not future.cancel():
-            with anyio.CancelScope(shield=True):
-                await asyncio.wait([asyncio.wrap_future(future)])
-        raise
+    # As run_in_threadpool: a request cancelled once its work has started waits for it (the work
+    # holds a connection, and maybe a row lock, until it commits or rolls back).
+    return await anyio.to_thread.run_sync(_in_one_transaction, factory, work, write,
+                                          limiter=_database_limiter(request.app.state))
 
 
 async def write(request: Request, work: Callable[[Session], T]) -> T:

@@ -5,8 +5,8 @@ import threading
 import time
 from types import SimpleNamespace
 
+import anyio
 import httpx
-import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import sessionmaker
 
@@ -82,15 +82,15 @@ def test_a_cancelled_request_waits_for_work_already_started():
         finished.set()
 
     async def cancel_mid_work() -> bool:
-        task = asyncio.create_task(write(request, work))
-        while not started.is_set():
-            await asyncio.sleep(0.01)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+        with anyio.CancelScope() as scope:
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(write, request, work)
+                while not started.is_set():
+                    await anyio.sleep(0.01)
+                scope.cancel()
         return finished.is_set()
 
-    assert asyncio.run(cancel_mid_work()), "the request ended before the work it started"
+    assert anyio.run(cancel_mid_work), "the request ended before the work it started"
 
 
 def test_a_request_cancelled_while_queued_never_runs_its_work():
@@ -98,14 +98,12 @@ def test_a_request_cancelled_while_queued_never_runs_its_work():
     release, ran = threading.Event(), []
 
     async def cancel_the_queued_one() -> None:
-        busy = asyncio.create_task(read(request, lambda _session: release.wait(5)))
-        queued = asyncio.create_task(read(request, lambda _session: ran.append(1)))
-        await asyncio.sleep(0.05)
-        queued.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await queued
-        release.set()
-        await busy
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(read, request, lambda _session: release.wait(5))
+            await anyio.sleep(0.05)
+            with anyio.move_on_after(0.05):
+                await read(request, lambda _session: ran.append(1))
+            release.set()
 
-    asyncio.run(cancel_the_queued_one())
+    anyio.run(cancel_the_queued_one)
     assert ran == []
