@@ -200,8 +200,9 @@ def render_appended(event: Any, evaluation: dict[str, Any], ruleset: Ruleset, lo
 
 
 def render_case(case: Any, evaluation: dict[str, Any], ruleset: Ruleset, locale: Locale,
-                upcoming: dict[str, Any] | None = None) -> bytes:
-    """The body of a case read (CaseRead) from its row and evaluation; `upcoming` as upcoming_change gives it."""
+                upcoming: dict[str, Any] | None = None, case_token: str | None = None) -> bytes:
+    """The body of a case (CaseRead) from its row and evaluation; `upcoming` as upcoming_change
+    gives it, `case_token` the one a case opening issued."""
     answer = evaluation_answer(evaluation, ruleset, locale)
     regulator = answer["regulator"]
     return to_json({
@@ -217,7 +218,7 @@ def render_case(case: Any, evaluation: dict[str, Any], ruleset: Ruleset, locale:
         "next_transition_at": _time(evaluation["next_transition_at"]),
         "evaluation": answer,
         "upcoming": upcoming_answer(upcoming, ruleset, locale, regulator and regulator["body"]),
-        "case_token": None,
+        "case_token": case_token,
     })
 
 

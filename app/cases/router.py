@@ -4,7 +4,6 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
-from pydantic import BaseModel
 
 from app.access.service import issue_token
 from app.edge.auth import ActingAs, CaseCaller, CurrentCaller, confirms_credential
@@ -47,25 +46,9 @@ IF_MATCH_REQUIRED = {"name": "If-Match", "in": "header", "required": True, "sche
                      "description": "The ETag you last read (or `*`); 412 if the case moved on, 428 without"}
 
 
-def _case_read(case: Case, evaluation: dict, ruleset: CurrentRuleset, locale: str) -> CaseRead:
-    return CaseRead(
-        id=case.id, external_ref=case.external_ref,
-        platform={"name": case.platform_name, "kind": case.platform_kind,
-                  "licensed": case.platform_licensed, "app_source": case.app_source},
-        amount=f"{case.amount:.2f}", currency=case.currency,
-        withdrawal_requested_at=case.withdrawal_requested_at, province=case.province,
-        locale=case.locale, created_at=case.created_at, updated_at=case.updated_at,
-        version=case.version, last_seq=case.last_seq,
-        status=evaluation["status"], risk_level=evaluation["risk_level"], track=evaluation["track"],
-        escalation_level=evaluation["escalation_level"],
-        next_transition_at=evaluation["next_transition_at"],
-        evaluation=present_evaluation(evaluation, ruleset.ruleset, locale),
-    )
-
-
-def _written(model: BaseModel | bytes, *, headers: dict[str, str], status_code: int = 201) -> Response:
-    """An answer rendered once (a model, or app.cases.present's bytes), in the route's own worker
-    thread, while its lock is held.
+def _written(body: bytes, *, headers: dict[str, str], status_code: int = 201) -> Response:
+    """An answer rendered once (app.cases.present), in the route's own worker thread, while its
+    lock is held.
 
     Returning the model instead would make FastAPI validate it again in a second threadpool task,
     after the row lock (on SQLite, the database write lock) is taken and before the session
@@ -74,7 +57,6 @@ def _written(model: BaseModel | bytes, *, headers: dict[str, str], status_code: 
     `async` routes go further: lock, work, rendering and commit share one thread
     (app.edge.session.write).
     """
-    body = model if isinstance(model, bytes) else model.model_dump_json()
     return Response(body, status_code=status_code, media_type="application/json",
                     headers=headers)
 
@@ -94,11 +76,13 @@ def open_case(body: CaseCreate, caller: CurrentCaller, actor: ActingAs, idem: Id
         return idem.replay
     case = service.open_case(session=session, client_id=caller.client_id, case_in=body,
                              ruleset=ruleset, now=now, warning_lead=lead, actor=actor, peers=peers)
-    read = _case_read(case, case.evaluation, ruleset, locale or body.locale or DEFAULT_LOCALE)
+    token = None
     if issue_token_:
         ttl = timedelta(days=request.app.state.settings.case_token_ttl_days)
-        read.case_token = issue_token(session=session, target=repository.CaseToWrite(case.client_id, case.id),
-                                      actor=actor, now=now, ttl=ttl)
+        token = issue_token(session=session, target=repository.CaseToWrite(case.client_id, case.id),
+                            actor=actor, now=now, ttl=ttl)
+    read = render_case(case, case.evaluation, ruleset.ruleset, locale or body.locale or DEFAULT_LOCALE,
+                       case_token=token)
     return idem.complete(session, _written(read, headers={"Location": f"/v1/cases/{case.id}",
                                                           "ETag": _etag(case)}))
 
@@ -199,7 +183,7 @@ def update_case(target: WritableCase, body: CaseUpdate, caller: CaseCaller, acto
         raise Forbidden("A case token cannot change external_ref.", field="external_ref")
     case = service.update_case(session=session, target=target, changes=changes, if_match=if_match,
                                actor=actor, now=now)
-    return _written(_case_read(case, case.evaluation, ruleset, locale or case.locale or DEFAULT_LOCALE),
+    return _written(render_case(case, case.evaluation, ruleset.ruleset, locale or case.locale or DEFAULT_LOCALE),
                     headers={"ETag": _etag(case)}, status_code=200)
 
 
