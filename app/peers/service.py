@@ -91,36 +91,24 @@ def take_snapshot(*, session: Session, case: Case, policy: PeerPolicy | None,
             if mark is not None:
                 own = {(key, signal) for key in mark.keys for signal, day in mark.signals.items()
                        if date.fromisoformat(day) >= since}
-    reading.snapshot = _snapshot_without(_counts(session, keys, since, policy), frozenset(own),
+    reading.snapshot = _snapshot_without(_counts(session, keys, since, policy), own,
                                          case.client_id, policy)
     return reading
 
 
-# Most posts find their platform's counts as remembered (app.peers.cache) and the case's own
-# signals as before: the same snapshot as last time, kept with the counts it was made of.
-_SNAPSHOTS: dict[tuple, tuple[list[Counts], PeerSnapshot]] = {}
-_MAX_SNAPSHOTS = 4096
-
-
-def _snapshot_without(counts: dict[str, Counts], own: frozenset[tuple[str, str]], client_id: uuid.UUID,
+def _snapshot_without(counts: dict[str, Counts], own: set[tuple[str, str]], client_id: uuid.UUID,
                       policy: PeerPolicy) -> PeerSnapshot:
-    """The snapshot of `counts` less the case's own signals (`own`: platform key, signal)."""
-    memo = (policy, tuple(counts), client_id, own)
-    made_of = list(counts.values())
-    kept = _SNAPSHOTS.get(memo) if policy.cache_seconds > 0 else None
-    if kept is not None and all(a is b for a, b in zip(kept[0], made_of, strict=True)):
-        return kept[1]
+    """The snapshot of `counts` less the case's own signals (`own`: platform key, signal).
+
+    The counts may be the ones app.peers.cache remembers: a signal the case added is replaced by a
+    copy less its own count, never changed in place.
+    """
     others = dict(counts)
     for key, signal in own:
         per_client = others.get(key, {}).get(signal)
         if per_client and per_client.get(client_id, 0) > 0:
             others[key] = {**others[key], signal: {**per_client, client_id: per_client[client_id] - 1}}
-    snapshot = _snapshot(others, policy)
-    if policy.cache_seconds > 0:
-        if len(_SNAPSHOTS) >= _MAX_SNAPSHOTS:
-            _SNAPSHOTS.clear()
-        _SNAPSHOTS[memo] = (made_of, snapshot)
-    return snapshot
+    return _snapshot(others, policy)
 
 
 def record_contribution(*, session: Session, case: Case, reading: PeerReading | None,
